@@ -1,0 +1,116 @@
+"""`flask grid ...` commands: database status, import, validation, the demo district."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from . import PROJECT_ROOT, validation
+from .extensions import db
+from .importer import ImportFailed, import_files
+
+grid_cli = AppGroup("grid", help="grid_app commands: database, import, validation, demo.")
+
+DEMO_DIR = os.path.join(PROJECT_ROOT, "geodata", "demo")
+
+
+
+@grid_cli.command("db-status")
+def db_status():
+    """Say which database is in use and whether it answers."""
+    url = db.engine.url
+    click.echo(f"database: {url.render_as_string(hide_password=True)}")
+    try:
+        with db.engine.connect() as conn:
+            version = conn.execute(text("SELECT postgis_lib_version()")).scalar()
+            revision = conn.execute(text(
+                "SELECT version_num FROM alembic_version")).scalar() if _has_table(conn, "alembic_version") else None
+            click.echo(f"server: {conn.execute(text('SHOW server_version')).scalar()}, PostGIS {version}")
+            click.echo(f"schema revision: {revision or 'none (run flask db upgrade)'}")
+    except OperationalError as exc:
+        click.echo(f"not reachable: {exc.orig}", err=True)
+        sys.exit(1)
+
+
+def _has_table(conn, name: str) -> bool:
+    return bool(conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar())
+
+
+@grid_cli.command("init-db")
+def init_db():
+    """Create or upgrade the schema (Alembic migrations) and seed reference data."""
+    from .reference import seed_reference_data
+    upgrade()
+    seed_reference_data(db.session)
+    db.session.commit()
+    click.echo("schema up to date")
+
+
+@grid_cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--level", help="Layer of every file (streets, communities, grids, residential_areas, "
+                              "buildings, facilities); default: from each file name.")
+@click.option("--repair", is_flag=True, help="Make invalid polygons valid instead of refusing them.")
+@click.option("--encoding", help="Text encoding of the attribute table (e.g. GBK for old Shapefiles).")
+def import_cmd(files, level, repair, encoding):
+    """Import GeoJSON, GeoPackage or Shapefile layers in one transaction."""
+    try:
+        report = import_files(db.session, list(files), level=level, repair=repair, encoding=encoding)
+    except ImportFailed as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"import refused: {len(exc.problems)} problem(s); nothing was written", err=True)
+        sys.exit(1)
+    for name, count in report.counts.items():
+        click.echo(f"{name}: {count} features")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+
+
+@grid_cli.command("validate")
+@click.option("--community", "community_code", help="Only this community (code).")
+@click.option("--json", "as_json", is_flag=True, help="Print the issues as JSON.")
+@click.option("--min-area", default=1.0, show_default=True, help="Ignore gaps/overlaps below this many m².")
+def validate_cmd(community_code, as_json, min_area):
+    """Report invalid geometries, children outside parents, grid gaps and overlaps, orphans."""
+    from .hierarchy import community_by_code
+    from .errors import NotFound
+    ids = None
+    if community_code:
+        try:
+            ids = [community_by_code(db.session, community_code).id]
+        except NotFound as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(2)
+    issues = validation.validate(db.session, ids, min_area_m2=min_area)
+    if as_json:
+        click.echo(json.dumps([i.as_dict() for i in issues], ensure_ascii=False, indent=1))
+    else:
+        for issue in issues:
+            click.echo(str(issue))
+        blocking = sum(1 for i in issues if i.blocking)
+        click.echo(f"{len(issues)} issue(s), {blocking} blocking")
+    sys.exit(1 if any(i.blocking for i in issues) else 0)
+
+
+@grid_cli.command("load-demo")
+@click.option("--path", default=DEMO_DIR, show_default=True, help="Folder with the demo layers.")
+def load_demo(path):
+    """Load the bundled demo district (idempotent: codes are upserted)."""
+    from .demo import load_demo_data
+    upgrade()
+    try:
+        summary = load_demo_data(db.session, path, current_app.config)
+    except ImportFailed as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    for line in summary:
+        click.echo(line)

@@ -1,0 +1,74 @@
+"""Settings: defaults that run the demo, overridden by the environment, then by a test mapping."""
+from __future__ import annotations
+
+import os
+
+from . import localdb
+
+ENV_SETTINGS = {
+    # name: converter
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "DATABASE_REPLICA_URL": str,
+    "GRID_SNAP_M": float,
+    "LOCATE_BATCH_MAX": int,
+    "UPLOAD_DIR": str,
+    "MAX_CONTENT_LENGTH": int,
+    "BABEL_DEFAULT_LOCALE": str,
+    "WALK_SPEED_M_S": float,
+    "TILE_PROVIDER": str,
+    "TIANDITU_KEY": str,
+    "RATELIMIT_STORAGE_URI": str,
+    "GRID_APP_DEMO_PASSWORD": str,
+}
+
+
+class Defaults:
+    """Defaults that run the bundled demo on the project-local database."""
+
+    SECRET_KEY = "dev-only-change-me"
+    DATABASE_URL = None  # None: the project-local cluster under instance/
+    DATABASE_REPLICA_URL = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    GRID_SNAP_M = 30.0
+    LOCATE_BATCH_MAX = 10_000
+    UPLOAD_DIR = None  # None: instance/uploads
+    MAX_CONTENT_LENGTH = 40 * 1024 * 1024
+    BABEL_DEFAULT_LOCALE = "zh"
+    LANGUAGES = ("zh", "en")
+    WALK_SPEED_M_S = 1.2
+    TILE_PROVIDER = "osm"
+    TIANDITU_KEY = ""
+    RATELIMIT_STORAGE_URI = "memory://"
+    GRID_APP_DEMO_PASSWORD = "demo-password"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    JSON_AS_ASCII = False
+
+
+def _from_env() -> dict:
+    values = {}
+    for name, convert in ENV_SETTINGS.items():
+        raw = os.environ.get(name)
+        if raw not in (None, ""):
+            try:
+                values[name] = convert(raw)
+            except ValueError as exc:
+                raise ValueError(f"environment variable {name}={raw!r} is not a valid {convert.__name__}") from exc
+    return values
+
+
+def build_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Layer the defaults, the environment and the given mapping into one config dict."""
+    config = {k: getattr(Defaults, k) for k in dir(Defaults) if k.isupper()}
+    config.update(_from_env())
+    config.update(overrides or {})
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = localdb.url()
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    if config.get("DATABASE_REPLICA_URL"):
+        config.setdefault("SQLALCHEMY_BINDS", {})
+        config["SQLALCHEMY_BINDS"] = {**config["SQLALCHEMY_BINDS"], "replica": config["DATABASE_REPLICA_URL"]}
+    if not config.get("UPLOAD_DIR"):
+        config["UPLOAD_DIR"] = os.path.join(instance_path, "uploads")
+    return config

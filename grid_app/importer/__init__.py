@@ -1,0 +1,95 @@
+"""Importing hierarchy and facility layers from files, all or nothing."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from .. import validation
+from .checks import check_feature, duplicate_codes
+from .levels import LEVELS, ORDER, level_for
+from .problems import ImportFailed, Problem
+from .reader import SourceFile, read_features
+from .writer import write_source
+
+__all__ = ["ImportFailed", "ImportReport", "Problem", "import_files"]
+
+
+@dataclass
+class ImportReport:
+    """What an import wrote, and the non-blocking issues it saw."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[validation.Issue] = field(default_factory=list)
+
+
+def import_files(session: Session, paths: list[str], *, level: str | None = None,
+                 repair: bool = False, encoding: str | None = None,
+                 progress: bool = True) -> ImportReport:
+    """Check and write the files in one transaction; on any problem raise ImportFailed, write nothing."""
+    sources, problems = _read_and_check(paths, level, repair, encoding)
+    if problems:
+        raise ImportFailed(problems)
+    report = ImportReport()
+    touched: set[int] = set()
+    try:
+        for source in sources:
+            write_problems, communities = write_source(session, source, progress)
+            problems.extend(write_problems)
+            touched |= communities
+            report.counts[os.path.basename(source.path)] = len(source.features)
+            session.flush()
+        if not problems and touched:
+            ids = sorted(touched)
+            validation.assign_grids(session, ids)
+            issues = validation.validate(session, ids)
+            problems.extend(_as_problems(issues, sources))
+            report.warnings = [i for i in issues if not i.blocking]
+    except Exception:
+        session.rollback()
+        raise
+    if problems:
+        session.rollback()
+        raise ImportFailed(problems)
+    session.commit()
+    return report
+
+
+def _read_and_check(paths, level, repair, encoding) -> tuple[list[SourceFile], list[Problem]]:
+    sources, problems = [], []
+    for path in paths:
+        try:
+            lvl = level_for(path, level)
+            sources.append(SourceFile(path, lvl.name, read_features(path, encoding)))
+        except ImportFailed as exc:
+            problems.extend(exc.problems)
+    sources.sort(key=lambda s: ORDER.index(s.level))
+    seen: dict[str, dict] = {}
+    for source in sources:
+        if not source.features:
+            problems.append(Problem(os.path.basename(source.path), None, "the file has no features"))
+        for feat in source.features:
+            problems.extend(check_feature(source.path, LEVELS[source.level], feat, repair))
+        problems.extend(duplicate_codes(source.path, source.features, seen.setdefault(source.level, {})))
+    return sources, problems
+
+
+def _as_problems(issues: list[validation.Issue], sources: list[SourceFile]) -> list[Problem]:
+    """Name the file and feature of each blocking issue where the import carried it."""
+    where = {}
+    for source in sources:
+        for feat in source.features:
+            where[(source.level, feat.properties.get("code"))] = (os.path.basename(source.path), feat.index)
+    table_level = {"grid": "grids", "community": "communities", "residential_area": "residential_areas",
+                   "building": "buildings", "street": "streets"}
+    problems = []
+    for issue in issues:
+        if not issue.blocking:
+            continue
+        file, index = where.get((table_level[issue.table], issue.code), ("(stored data)", None))
+        reason = issue.reason + (f" ({issue.area_m2:.1f} m²)" if issue.area_m2 is not None else "")
+        if issue.lon is not None:
+            reason += f" near {issue.lon:.6f},{issue.lat:.6f}"
+        problems.append(Problem(file, index, f"{issue.kind}: {reason}", issue.code))
+    return problems

@@ -1,0 +1,160 @@
+"""Locate points to their community, grid, residential area and building in one query.
+
+Tie rule: a point on a boundary shared by two polygons (ST_Covers is true for both) goes to the
+one with the smallest code, so the answer never depends on row order. A point on no grid snaps
+to the nearest grid within ``snap_m`` metres; farther than that it is unlocated (None).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from . import gcj02
+from .errors import InvalidInput
+
+CRS_CHOICES = ("wgs84", "gcj02")
+
+# One statement for any number of points: each point probes the GiST indexes through LATERAL.
+_LOCATE_SQL = text("""
+WITH pts AS (
+    SELECT i, ST_SetSRID(ST_MakePoint(x, y), 4326) AS g
+    FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) WITH ORDINALITY AS t(x, y, i)
+)
+SELECT pts.i,
+       COALESCE(inside.id, near.id) AS grid_id,
+       CASE WHEN inside.id IS NULL THEN near.dist ELSE 0.0 END AS snapped_m,
+       ra.id AS ra_id, b.id AS building_id
+FROM pts
+LEFT JOIN LATERAL (
+    SELECT grid.id FROM grid WHERE ST_Covers(grid.geom, pts.g) ORDER BY grid.code LIMIT 1
+) inside ON true
+LEFT JOIN LATERAL (
+    SELECT grid.id, ST_Distance(grid.geom::geography, pts.g::geography) AS dist
+    FROM grid
+    WHERE inside.id IS NULL
+      AND ST_DWithin(grid.geom::geography, pts.g::geography, :snap_m)
+    ORDER BY ST_Distance(grid.geom::geography, pts.g::geography), grid.code LIMIT 1
+) near ON true
+LEFT JOIN LATERAL (
+    SELECT residential_area.id FROM residential_area
+    WHERE ST_Covers(residential_area.geom, pts.g) ORDER BY residential_area.code LIMIT 1
+) ra ON true
+LEFT JOIN LATERAL (
+    SELECT building.id FROM building
+    WHERE ST_Covers(building.geom, pts.g) ORDER BY building.code LIMIT 1
+) b ON true
+ORDER BY pts.i
+""")
+
+_NAMES_SQL = {
+    "grid": text("SELECT g.id, g.code, g.name, c.id, c.code, c.name FROM grid g "
+                 "JOIN community c ON c.id = g.community_id WHERE g.id = ANY(:ids)"),
+    "residential_area": text("SELECT id, code, name FROM residential_area WHERE id = ANY(:ids)"),
+    "building": text("SELECT id, code, name FROM building WHERE id = ANY(:ids)"),
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A located feature: its id, code and name."""
+
+    id: int
+    code: str
+    name: str
+
+    def as_dict(self) -> dict:
+        """JSON form (code and name)."""
+        return {"code": self.code, "name": self.name}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a point lies; community and grid are None when it could not be located."""
+
+    community: Place | None
+    grid: Place | None
+    residential_area: Place | None
+    building: Place | None
+    snapped_m: float | None
+
+    @property
+    def located(self) -> bool:
+        """True when the point landed in (or snapped to) a grid."""
+        return self.grid is not None
+
+    def as_dict(self) -> dict:
+        """JSON form, as the locate API answers."""
+        return {
+            "community": self.community.as_dict() if self.community else None,
+            "grid": self.grid.as_dict() if self.grid else None,
+            "residential_area": self.residential_area.as_dict() if self.residential_area else None,
+            "building": self.building.as_dict() if self.building else None,
+            "snapped_m": None if self.snapped_m is None else round(self.snapped_m, 2),
+        }
+
+
+def check_coordinates(lon, lat, crs: str = "wgs84") -> tuple[float, float]:
+    """Validate one lon/lat pair in the given CRS and return it in WGS84."""
+    if crs not in CRS_CHOICES:
+        raise InvalidInput(f"crs must be one of {', '.join(CRS_CHOICES)}, not {crs!r}",
+                           code="bad_crs")
+    try:
+        x, y = float(lon), float(lat)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"lon and lat must be numbers, got {lon!r}, {lat!r}",
+                           code="bad_coordinates") from exc
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise InvalidInput("lon and lat must be finite numbers", code="bad_coordinates")
+    if not (-180.0 <= x <= 180.0 and -90.0 <= y <= 90.0):
+        raise InvalidInput(f"coordinates out of range: lon={x}, lat={y}", code="bad_coordinates")
+    if crs == "gcj02":
+        x, y = gcj02.gcj02_to_wgs84(x, y)
+    return x, y
+
+
+def locate_many(session: Session, lons, lats, snap_m: float) -> list[Location]:
+    """Locate WGS84 points (already validated) in one round trip; order is kept."""
+    xs = np.asarray(lons, dtype=float).tolist()
+    ys = np.asarray(lats, dtype=float).tolist()
+    if not xs:
+        return []
+    rows = session.execute(_LOCATE_SQL, {"xs": xs, "ys": ys, "snap_m": float(snap_m)}).all()
+    grids, areas, buildings = _load_places(session, rows)
+    result = []
+    for _, grid_id, snapped, ra_id, building_id in rows:
+        grid_place, community_place = grids.get(grid_id, (None, None))
+        result.append(Location(
+            community=community_place, grid=grid_place,
+            residential_area=areas.get(ra_id), building=buildings.get(building_id),
+            snapped_m=float(snapped) if grid_id is not None else None,
+        ))
+    return result
+
+
+def locate_one(session: Session, lon: float, lat: float, snap_m: float) -> Location:
+    """Locate one WGS84 point."""
+    return locate_many(session, [lon], [lat], snap_m)[0]
+
+
+def _load_places(session: Session, rows):
+    grid_ids = sorted({r[1] for r in rows if r[1] is not None})
+    ra_ids = sorted({r[3] for r in rows if r[3] is not None})
+    b_ids = sorted({r[4] for r in rows if r[4] is not None})
+    grids = {}
+    if grid_ids:
+        for gid, gcode, gname, cid, ccode, cname in session.execute(
+                _NAMES_SQL["grid"], {"ids": grid_ids}):
+            grids[gid] = (Place(gid, gcode, gname), Place(cid, ccode, cname))
+    areas = _places(session, "residential_area", ra_ids)
+    buildings = _places(session, "building", b_ids)
+    return grids, areas, buildings
+
+
+def _places(session: Session, kind: str, ids: list[int]) -> dict[int, Place]:
+    if not ids:
+        return {}
+    return {i: Place(i, c, n) for i, c, n in session.execute(_NAMES_SQL[kind], {"ids": ids})}

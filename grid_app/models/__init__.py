@@ -1,0 +1,9 @@
+"""SQLAlchemy models; importing this package registers every table on Base.metadata."""
+from .base import Base
+from .facilities import FACILITY_TYPES, Facility, FacilityType
+from .hierarchy import Building, Community, Grid, PartyOrganisation, ResidentialArea, Street
+
+__all__ = [
+    "Base", "Building", "Community", "FACILITY_TYPES", "Facility", "FacilityType", "Grid",
+    "PartyOrganisation", "ResidentialArea", "Street",
+]

@@ -1,0 +1,11 @@
+"""Blueprints: thin adapters from HTTP to the domain functions."""
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every blueprint and the error handlers."""
+    from . import api_hierarchy, errors, pages
+
+    errors.register(app)
+    app.register_blueprint(api_hierarchy.bp)
+    app.register_blueprint(pages.bp)

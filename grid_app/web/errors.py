@@ -1,0 +1,55 @@
+"""One place that maps domain errors and HTTP errors to responses: JSON for the API, pages otherwise."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import DomainError
+
+
+def wants_json() -> bool:
+    """True for API routes and clients that ask for JSON."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, code: str, message: str, details=None):
+    """The single error shape: {"error": code, "message": text} (+ details)."""
+    if wants_json():
+        body = {"error": code, "message": message}
+        if details is not None:
+            body["details"] = details
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register(app: Flask) -> None:
+    """Install the handlers."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(OperationalError)
+    def database_down(exc: OperationalError):
+        from ..extensions import db
+        db.session.rollback()
+        app.logger.warning("database unavailable: %s", exc.orig)
+        return error_response(503, "database_unavailable",
+                              _("The database is not reachable; please retry shortly."))
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        from ..extensions import db
+        db.session.rollback()
+        if exc.connection_invalidated:
+            return error_response(503, "database_unavailable",
+                                  _("The database is not reachable; please retry shortly."))
+        app.logger.exception("database error")
+        return error_response(500, "internal_error", _("Internal error."))
