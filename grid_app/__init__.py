@@ -22,6 +22,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (registers the tables before Alembic looks)
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from flask_babel import get_locale
+
     from .i18n import select_locale
 
     db.init_app(app)
@@ -29,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(get_locale=get_locale)
     limiter.init_app(app)
 
     from .web import register_blueprints

@@ -119,7 +119,8 @@ def community_summary(session: Session, code: str) -> dict:
     return {
         "code": community.code, "name": community.name,
         "street": {"code": street.code, "name": street.name},
-        "area_m2": session.scalar(select(func.ST_Area(func.Geography(community.geom)))),
+        "area_m2": session.scalar(select(func.ST_Area(func.Geography(Community.geom)))
+                                 .where(Community.id == community.id)),
         "residents": int(total[0]), "households": int(total[1]), "buildings": int(total[2]),
         "party_organisations": [_org(o) for o in orgs],
         "grids": [

@@ -5,6 +5,8 @@ import os
 
 import pytest
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from grid_app import create_app, localdb
 from grid_app.extensions import db
@@ -35,6 +37,8 @@ def app(tmp_path_factory):
         seed_reference_data(db.session)
         db.session.commit()
         import_files(db.session, district.write(folder), progress=False)
+        _create_users(db.session)
+        db.session.commit()
     return app
 
 
@@ -45,8 +49,10 @@ def session(app):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"})
+        # A plain SQLAlchemy Session: Flask-SQLAlchemy's own picks the engine and ignores `bind`.
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id)
         try:
             yield db.session
         finally:
@@ -66,3 +72,42 @@ def client(app, session):
 def cli(app, session):
     """A CLI runner inside the rolled-back session."""
     return app.test_cli_runner()
+
+
+PASSWORD = "test-password-1"
+USERS = {  # role key: (username, role, scope)
+    "admin": ("t-admin", "admin", {}),
+    "street": ("t-street", "street", {"street": district.STREET}),
+    "secretary": ("t-secretary", "secretary", {"community": district.COMM_A}),
+    "secretary_b": ("t-secretary-b", "secretary", {"community": district.COMM_B}),
+    "worker": ("t-worker", "worker", {"grids": [district.GRID_A1]}),
+    "worker_a2": ("t-worker-a2", "worker", {"grids": [district.GRID_A2]}),
+    "planner": ("t-planner", "planner", {}),
+    "api": ("t-api", "api", {}),
+}
+
+
+def _create_users(session) -> None:
+    from grid_app.accounts import create_user
+    for username, role, scope in USERS.values():
+        create_user(session, username, PASSWORD, role, **scope)
+
+
+@pytest.fixture()
+def users(session):
+    """One user per role, scoped on the test district (made once per session)."""
+    from grid_app.models import User
+    from sqlalchemy import select
+    return {key: session.scalar(select(User).where(User.username == name))
+            for key, (name, _, _) in USERS.items()}
+
+
+@pytest.fixture()
+def login(client, users):
+    """login(role) logs the test client in as that role's user and returns the client."""
+    def _login(role: str):
+        client.post("/logout")
+        res = client.post("/login", data={"username": users[role].username, "password": PASSWORD})
+        assert res.status_code == 302, res.get_data(as_text=True)
+        return client
+    return _login

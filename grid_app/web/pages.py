@@ -1,7 +1,8 @@
 """HTML pages for browsing the hierarchy."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
 
 from .. import hierarchy
 from ..extensions import db
@@ -10,12 +11,23 @@ bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
+@login_required
+def home():
+    """Where each role starts."""
+    if current_user.role in ("secretary", "worker") and current_user.community:
+        return redirect(url_for("pages.community", code=current_user.community.code))
+    return redirect(url_for("pages.index"))
+
+
+@bp.get("/communities")
+@login_required
 def index():
     """The district overview: every community."""
     return render_template("index.html", communities=hierarchy.list_communities(db.session))
 
 
 @bp.get("/communities/<code>")
+@login_required
 def community(code: str):
     """One community: grids, residential areas, party organisations and residents."""
     return render_template("community.html", c=hierarchy.community_summary(db.session, code))
