@@ -114,3 +114,33 @@ def load_demo(path):
         sys.exit(1)
     for line in summary:
         click.echo(line)
+
+
+@grid_cli.command("user-add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "street", "secretary", "worker", "planner", "api"]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", help="Name shown in the UI.")
+@click.option("--street", help="Street code (street officers).")
+@click.option("--community", help="Community code (secretaries).")
+@click.option("--grid", "grids", multiple=True, help="Grid code (grid workers; repeat for several).")
+def user_add(username, role, password, display_name, street, community, grids):
+    """Create or update a user with a role and its area."""
+    from .accounts import create_user
+    from .errors import DomainError
+    try:
+        user = create_user(db.session, username, password, role, display_name=display_name,
+                           street=street, community=community, grids=list(grids))
+    except DomainError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
+    db.session.commit()
+    click.echo(f"user {user.username} ({user.role}) saved")
+
+
+@grid_cli.command("escalate")
+def escalate_cmd():
+    """Escalate overdue cases one level; idempotent and safe to run concurrently (cron it)."""
+    from .cases.transitions import escalate_overdue
+    escalated = escalate_overdue(db.session)
+    click.echo(f"escalated {len(escalated)} case(s)")

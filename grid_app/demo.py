@@ -1,22 +1,45 @@
-"""Loading the bundled demo district."""
+"""Loading the bundled demo district and its demo accounts."""
 from __future__ import annotations
 
 import os
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .accounts import create_user
 from .importer import import_files
+from .models import Community, Grid, Street
 from .reference import seed_reference_data
 
 DEMO_LAYERS = ("streets", "communities", "grids", "residential_areas", "buildings", "facilities")
+DEMO_ROLES = ("admin", "street", "secretary", "worker", "planner")
 
 
 def load_demo_data(session: Session, folder: str, config) -> list[str]:
-    """Seed reference data and import every demo layer; return lines to print."""
+    """Seed reference data, import every demo layer and make one account per role."""
     seed_reference_data(session)
     session.commit()
     paths = [os.path.join(folder, f"{layer}.geojson") for layer in DEMO_LAYERS]
     report = import_files(session, paths)
     lines = [f"{name}: {count}" for name, count in report.counts.items()]
     lines.append(f"{len(report.warnings)} warning(s) (e.g. street-side buildings in no residential area)")
+    lines.extend(create_demo_users(session, config["GRID_APP_DEMO_PASSWORD"]))
+    session.commit()
     return lines
+
+
+def create_demo_users(session: Session, password: str) -> list[str]:
+    """demo-admin, demo-street, demo-secretary, demo-worker, demo-planner on the first community."""
+    street = session.scalar(select(Street).order_by(Street.code))
+    community = session.scalar(select(Community).where(Community.street_id == street.id)
+                               .order_by(Community.code))
+    grids = session.scalars(select(Grid.code).where(Grid.community_id == community.id)
+                            .order_by(Grid.code).limit(2)).all()
+    scope = {"street": {"street": street.code}, "secretary": {"community": community.code},
+             "worker": {"grids": list(grids)}}
+    names = {"admin": "系统管理员", "street": "街道干部", "secretary": "社区书记", "worker": "网格员",
+             "planner": "规划师"}
+    for role in DEMO_ROLES:
+        create_user(session, f"demo-{role}", password, role, display_name=names[role], **scope.get(role, {}))
+    return [f"demo accounts: {', '.join('demo-' + r for r in DEMO_ROLES)} "
+            f"(secretary of {community.name}, worker of grids {', '.join(grids)})"]

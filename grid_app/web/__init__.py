@@ -1,12 +1,25 @@
 """Blueprints: thin adapters from HTTP to the domain functions."""
-from flask import Flask
+from flask import Flask, request
+
+# Endpoints that authenticate without a session cookie (or change nothing), so need no CSRF token.
+CSRF_FREE = {"auth.token", "api_hierarchy.locate_batch"}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def register_blueprints(app: Flask) -> None:
-    """Attach every blueprint and the error handlers."""
-    from . import api_hierarchy, auth, errors, pages
+    """Attach every blueprint, the error handlers and the CSRF rule."""
+    from ..extensions import csrf
+    from . import api_cases, api_hierarchy, auth, errors, pages
 
     errors.register(app)
-    app.register_blueprint(api_hierarchy.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(auth.bp)
+    for module in (api_hierarchy, api_cases, pages, auth):
+        app.register_blueprint(module.bp)
+
+    # CSRF guards cookie sessions; a bearer token cannot be sent by a forged cross-site form.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+    @app.before_request
+    def csrf_unless_bearer():
+        if (app.config.get("WTF_CSRF_ENABLED", True) and request.method in UNSAFE and request.endpoint not in CSRF_FREE
+                and not request.headers.get("Authorization", "").startswith("Bearer ")):
+            csrf.protect()

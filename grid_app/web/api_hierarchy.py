@@ -5,10 +5,9 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .. import hierarchy, locate
 from ..errors import InvalidInput, NotFound
-from ..extensions import csrf, db
+from ..extensions import db
 
 bp = Blueprint("api_hierarchy", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
 
 
 @bp.get("/locate")

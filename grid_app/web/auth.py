@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from .. import accounts
 from ..errors import InvalidInput, Unauthorized
-from ..extensions import csrf, db, limiter, login_manager
+from ..extensions import db, limiter, login_manager
 from ..models import User
 
 bp = Blueprint("auth", __name__)
@@ -81,7 +81,6 @@ def logout():
 
 
 @bp.post("/api/v1/auth/token")
-@csrf.exempt
 @limiter.limit(LOGIN_LIMIT)
 def token():
     """Exchange {"username", "password"} for a bearer token."""

@@ -1,0 +1,177 @@
+"""Logging a case: validate, locate, store once per idempotency key, keep its photos."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import locate, photos, workflow
+from ..errors import Conflict, InvalidInput
+from ..models import CHANNELS, OPEN_STATES, Case, CaseEvent, CasePhoto, Category, Community, Street, User
+from . import clock
+from .scope import require_create
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
+MAX_DESCRIPTION = 2000
+DUPLICATE_RADIUS_M = 50
+DUPLICATE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """A checked intake request (coordinates already in WGS84)."""
+
+    category: Category
+    lon: float
+    lat: float
+    accuracy_m: float | None
+    address: str | None
+    description: str
+    severity: int
+    idempotency_key: str
+    channel: str
+    contact: dict | None
+
+
+def parse_case_input(session: Session, form, channel: str = "worker") -> CaseInput:
+    """Check the fields of an intake request (JSON dict or form) or raise InvalidInput."""
+    code = str(form.get("category") or "").strip()
+    if not code:
+        raise InvalidInput("category is required", code="bad_category")
+    category = session.scalar(select(Category).where(Category.code == code, Category.active))
+    if category is None:
+        raise InvalidInput(f"unknown category {code!r}; see /api/v1/categories", code="bad_category")
+    if form.get("lon") in (None, "") or form.get("lat") in (None, ""):
+        raise InvalidInput("lon and lat are required", code="bad_coordinates")
+    lon, lat = locate.check_coordinates(form.get("lon"), form.get("lat"), form.get("crs") or "wgs84")
+    accuracy = _optional_float(form.get("accuracy_m"), "accuracy_m", 0, 100_000)
+    severity = _optional_int(form.get("severity"), "severity", 1, 3) or 1
+    description = str(form.get("description") or "").strip()
+    if not description:
+        raise InvalidInput("description is required", code="bad_description")
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(f"description is longer than {MAX_DESCRIPTION} characters", code="bad_description")
+    key = str(form.get("idempotency_key") or "").strip()
+    if not KEY_PATTERN.match(key):
+        raise InvalidInput("idempotency_key must be 8-100 letters, digits or . _ : - (a UUID is ideal)",
+                           code="bad_idempotency_key")
+    address = (str(form.get("address") or "").strip() or None)
+    if address and len(address) > 300:
+        raise InvalidInput("address is longer than 300 characters", code="bad_address")
+    if channel not in CHANNELS:
+        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", code="bad_channel")
+    contact = form.get("contact") if isinstance(form.get("contact"), dict) else None
+    return CaseInput(category, lon, lat, accuracy, address, description, severity, key, channel, contact)
+
+
+def _optional_float(value, name: str, lo: float, hi: float) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"{name} must be a number", code=f"bad_{name}") from exc
+    if not (lo <= number <= hi):
+        raise InvalidInput(f"{name} must be between {lo} and {hi}", code=f"bad_{name}")
+    return number
+
+
+def _optional_int(value, name: str, lo: int, hi: int) -> int | None:
+    number = _optional_float(value, name, lo, hi)
+    if number is not None and number != int(number):
+        raise InvalidInput(f"{name} must be a whole number", code=f"bad_{name}")
+    return None if number is None else int(number)
+
+
+def create_case(session: Session, user: User | None, data: CaseInput, uploads: list[tuple[str, bytes]],
+                *, upload_dir: str, snap_m: float) -> tuple[Case, bool]:
+    """Store a new case (True) or return the one already made with this key (False)."""
+    if user is not None:
+        require_create(user)
+    existing = _by_key(session, data.idempotency_key, user)
+    if existing is not None:
+        return existing, False
+    checked = photos.check_photos(uploads)  # before anything is stored
+    place = locate.locate_one(session, data.lon, data.lat, snap_m)
+    now = clock.now()
+    level = workflow.level_for(data.category.default_level, data.severity)
+    hours = data.category.deadline_hours
+    case = Case(
+        category_id=data.category.id, severity=data.severity, description=data.description,
+        address=data.address, geom=from_shape(Point(data.lon, data.lat), srid=4326),
+        accuracy_m=data.accuracy_m, channel=data.channel, reporter_id=user.id if user else None,
+        reporter_contact=data.contact, idempotency_key=data.idempotency_key, state="collected",
+        level=level, max_level=level, snapped_m=place.snapped_m,
+        grid_id=place.grid.id if place.grid else None,
+        community_id=place.community.id if place.community else None,
+        residential_area_id=place.residential_area.id if place.residential_area else None,
+        building_id=place.building.id if place.building else None,
+        deadline=now + timedelta(hours=hours["register"]),
+        resolve_by=now + timedelta(hours=sum(hours[s] for s in workflow.STEPS)),
+        created_at=now, updated_at=now,
+    )
+    if place.community:
+        case.street_code = session.scalar(
+            select(Street.code).join(Community, Community.street_id == Street.id)
+            .where(Community.id == place.community.id))
+    try:
+        with session.begin_nested():
+            session.add(case)
+            session.flush()
+    except IntegrityError:
+        # Another request with the same key won the race: answer with its case.
+        existing = _by_key(session, data.idempotency_key, user)
+        if existing is None:
+            raise
+        return existing, False
+    session.add(CaseEvent(case_id=case.id, action="collect", actor_id=case.reporter_id, at=now,
+                          from_state=None, to_state="collected", from_level=None, to_level=level,
+                          note=None if place.located else "unlocated: held for triage"))
+    written = []
+    try:
+        for i, photo in enumerate(checked):
+            rel, rel_thumb = photos.store(upload_dir, case.id, i, photo, "before")
+            written += [rel, rel_thumb]
+            session.add(CasePhoto(case_id=case.id, kind="before", path=rel, thumb_path=rel_thumb,
+                                  content_type=photo.content_type, width=photo.width,
+                                  height=photo.height, bytes=len(photo.data), sha256=photo.sha256))
+        session.commit()
+    except Exception:
+        session.rollback()
+        for rel in written:
+            _remove_quietly(os.path.join(upload_dir, rel))
+        raise
+    return case, True
+
+
+def _by_key(session: Session, key: str, user: User | None) -> Case | None:
+    case = session.scalar(select(Case).where(Case.idempotency_key == key))
+    if case is not None and user is not None and case.reporter_id not in (None, user.id):
+        raise Conflict("this idempotency_key belongs to another reporter's case", code="key_in_use")
+    return case
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def possible_duplicates(session: Session, case: Case) -> list[Case]:
+    """Open cases of the same category within 50 m logged in the 7 days before this one."""
+    since = case.created_at - timedelta(days=DUPLICATE_DAYS)
+    here = select(Case.geom).where(Case.id == case.id).scalar_subquery()
+    return list(session.scalars(
+        select(Case).where(
+            Case.id != case.id, Case.category_id == case.category_id,
+            Case.state.in_(OPEN_STATES), Case.created_at >= since, Case.created_at <= case.created_at,
+            func.ST_DWithin(func.Geography(Case.geom), func.Geography(here), DUPLICATE_RADIUS_M))
+        .order_by(Case.created_at.desc()).limit(10)))

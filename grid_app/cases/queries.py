@@ -1,0 +1,167 @@
+"""Listing cases with filters and paging, and turning a case into its JSON form."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from geoalchemy2.shape import to_shape
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from .. import workflow
+from ..errors import InvalidInput
+from ..hierarchy import parse_bbox, parse_paging
+from ..models import LEVELS, OPEN_STATES, STATES, Case, Category, Community, Grid
+from . import clock
+from .scope import scoped
+
+ORDERS = {"newest": (Case.created_at.desc(), Case.id.desc()),
+          "deadline": (Case.deadline.asc().nulls_last(), Case.id)}
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Checked filters of a case listing."""
+
+    state: str | None = None
+    category: str | None = None
+    grid: str | None = None
+    community: str | None = None
+    level: str | None = None
+    overdue: bool | None = None
+    bbox: tuple | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+    unlocated: bool | None = None
+    order: str = "newest"
+    limit: int = 50
+    offset: int = 0
+
+
+def parse_filter(args) -> CaseFilter:
+    """Check query-string filters or raise InvalidInput."""
+    state = args.get("state") or None
+    if state and not all(s in STATES for s in state.split(",")):
+        raise InvalidInput(f"state must be among {', '.join(STATES)}", code="bad_filter")
+    level = args.get("level") or None
+    if level and level not in LEVELS:
+        raise InvalidInput(f"level must be one of {', '.join(LEVELS)}", code="bad_filter")
+    order = args.get("order") or "newest"
+    if order not in ORDERS:
+        raise InvalidInput(f"order must be one of {', '.join(ORDERS)}", code="bad_filter")
+    limit, offset = parse_paging(args.get("limit"), args.get("offset"), default_limit=50)
+    return CaseFilter(
+        state=state, category=args.get("category") or None, grid=args.get("grid") or None,
+        community=args.get("community") or None, level=level,
+        overdue=_bool(args.get("overdue"), "overdue"), bbox=parse_bbox(args.get("bbox")),
+        since=_time(args.get("since"), "since"), until=_time(args.get("until"), "until"),
+        text=(args.get("text") or "").strip() or None,
+        unlocated=_bool(args.get("unlocated"), "unlocated"), order=order, limit=limit, offset=offset)
+
+
+def _bool(value, name):
+    if value in (None, ""):
+        return None
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise InvalidInput(f"{name} must be true or false", code="bad_filter")
+
+
+def _time(value, name):
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(f"{name} must be an ISO 8601 date or time, got {value!r}", code="bad_filter") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.now().tzinfo)
+
+
+def filtered(query, f: CaseFilter):
+    """Apply the filters to a select over Case."""
+    if f.state:
+        query = query.where(Case.state.in_(f.state.split(",")))
+    if f.category:
+        query = query.where(Case.category_id.in_(select(Category.id).where(Category.code == f.category)))
+    if f.grid:
+        query = query.where(Case.grid_id.in_(select(Grid.id).where(Grid.code == f.grid)))
+    if f.community:
+        query = query.where(Case.community_id.in_(select(Community.id).where(Community.code == f.community)))
+    if f.level:
+        query = query.where(Case.level == f.level)
+    if f.overdue is not None:
+        overdue = Case.state.in_(OPEN_STATES) & (Case.deadline < clock.now())
+        query = query.where(overdue if f.overdue else ~overdue)
+    if f.unlocated is not None:
+        query = query.where(Case.grid_id.is_(None) if f.unlocated else Case.grid_id.is_not(None))
+    if f.bbox:
+        query = query.where(func.ST_Intersects(Case.geom, func.ST_MakeEnvelope(*f.bbox, 4326)))
+    if f.since:
+        query = query.where(Case.created_at >= f.since)
+    if f.until:
+        query = query.where(Case.created_at < f.until)
+    if f.text:
+        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Case.description.ilike(pattern), Case.address.ilike(pattern)))
+    return query
+
+
+def list_cases(session: Session, user, f: CaseFilter) -> tuple[list[Case], int]:
+    """One page of the cases the user may see, and the total matching."""
+    base = filtered(scoped(select(Case.id), user), f)
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    cases = session.scalars(
+        select(Case).where(Case.id.in_(base.scalar_subquery()))
+        .options(selectinload(Case.category), selectinload(Case.grid), selectinload(Case.community),
+                 selectinload(Case.residential_area), selectinload(Case.building),
+                 selectinload(Case.photos))
+        .order_by(*ORDERS[f.order]).limit(f.limit).offset(f.offset)).all()
+    return list(cases), total
+
+
+def _place(obj) -> dict | None:
+    return {"code": obj.code, "name": obj.name} if obj is not None else None
+
+
+def case_json(case: Case, photo_url=None, actions: list[str] | None = None) -> dict:
+    """The JSON form of a case (never the reporter's contact details)."""
+    point = to_shape(case.geom)
+    now = clock.now()
+    body = {
+        "id": case.id, "version": case.version,
+        "category": {"code": case.category.code, "name": case.category.name},
+        "severity": case.severity, "state": case.state,
+        "state_name": workflow.STATE_NAMES[case.state][0], "level": case.level,
+        "description": case.description, "address": case.address,
+        "lon": round(point.x, 7), "lat": round(point.y, 7), "accuracy_m": case.accuracy_m,
+        "channel": case.channel,
+        "community": _place(case.community), "grid": _place(case.grid),
+        "residential_area": _place(case.residential_area), "building": _place(case.building),
+        "snapped_m": case.snapped_m, "located": case.grid_id is not None,
+        "deadline": _iso(case.deadline), "resolve_by": _iso(case.resolve_by),
+        "overdue": bool(case.state in OPEN_STATES and case.deadline and case.deadline < now),
+        "created_at": _iso(case.created_at), "updated_at": _iso(case.updated_at),
+        "closed_at": _iso(case.closed_at), "rating": case.rating,
+        "merged_into": case.merged_into_id,
+        "photos": [{"id": p.id, "kind": p.kind, "url": photo_url(p, False) if photo_url else None,
+                    "thumb_url": photo_url(p, True) if photo_url else None,
+                    "width": p.width, "height": p.height} for p in case.photos],
+    }
+    if actions is not None:
+        body["actions"] = actions
+    return body
+
+
+def event_json(event) -> dict:
+    """The JSON form of one event in a case's log."""
+    return {"id": event.id, "action": event.action, "at": _iso(event.at),
+            "actor": event.actor.username if event.actor else None,
+            "from_state": event.from_state, "to_state": event.to_state,
+            "from_level": event.from_level, "to_level": event.to_level, "note": event.note}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

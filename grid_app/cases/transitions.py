@@ -1,0 +1,139 @@
+"""The one service that changes a case's state or level, and writes the event for it."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import workflow
+from ..errors import Conflict, Forbidden, InvalidInput
+from ..models import LEVELS, OPEN_STATES, Case, CaseEvent, User
+from . import clock
+from .scope import get_case
+
+MAX_NOTE = 2000
+
+
+def available_actions(user: User, case: Case) -> list[str]:
+    """The actions this user may take on this case now."""
+    names = []
+    for name in workflow.actions_from(case.state):
+        action = workflow.ACTIONS[name]
+        if user.role not in workflow.allowed_roles(action, case.level):
+            continue
+        if action.level_step and workflow.next_level(case.level, action.level_step) is None:
+            continue
+        if case.grid_id is None and name != "reject":
+            continue  # an unlocated case must be placed before it can move on
+        names.append(name)
+    if case.state in OPEN_STATES and user.role in ("admin", "secretary", "street") and case.grid_id:
+        names.append("merge")
+    return names
+
+
+def transition(session: Session, user: User, case_id: int, action_name: str, *, note: str | None = None,
+               version: int | None = None, into: int | None = None, rating: int | None = None) -> Case:
+    """Apply an action to a case, enforcing state, role, scope and version; commit."""
+    if action_name not in workflow.ACTIONS and action_name != "merge":
+        raise InvalidInput(f"unknown action {action_name!r}; one of {', '.join([*workflow.ACTIONS, 'merge'])}",
+                           code="bad_action")
+    if note is not None and len(note) > MAX_NOTE:
+        raise InvalidInput(f"note is longer than {MAX_NOTE} characters", code="bad_note")
+    case = get_case(session, user, case_id, for_update=True)  # row lock: concurrent changes queue here
+    if version is not None and version != case.version:
+        raise Conflict(f"case {case_id} changed since version {version} (now {case.version}); reload it",
+                       code="stale_version")
+    if action_name not in available_actions(user, case):
+        _explain_refusal(user, case, action_name)
+    now = clock.now()
+    from_state, from_level = case.state, case.level
+    if action_name == "merge":
+        _merge(session, user, case, into)
+    elif action_name == "evaluate":
+        if rating is None or not 1 <= int(rating) <= 5:
+            raise InvalidInput("evaluate needs a rating from 1 to 5", code="bad_rating")
+        case.rating = int(rating)
+        case.state = "evaluated"
+    else:
+        action = workflow.ACTIONS[action_name]
+        if action.level_step:
+            case.level = workflow.next_level(case.level, action.level_step)
+            if LEVELS.index(case.level) > LEVELS.index(case.max_level):
+                case.max_level = case.level
+        else:
+            case.state = action.target
+        if action_name == "start":
+            case.handler_id = user.id
+        if action_name == "reopen":
+            case.reopen_count += 1
+        if action_name == "close":
+            case.closed_at = now
+    _restart_deadline(case, now, action_name)
+    case.updated_at = now
+    session.add(CaseEvent(case_id=case.id, action=action_name, actor_id=user.id, at=now,
+                          from_state=from_state, to_state=case.state, from_level=from_level,
+                          to_level=case.level, note=(note or None)))
+    session.commit()
+    return case
+
+
+def _explain_refusal(user: User, case: Case, action_name: str) -> None:
+    if case.grid_id is None and action_name != "reject":
+        raise Conflict("this case is not located to a grid yet; only reject is possible",
+                       code="unlocated")
+    if action_name != "merge" and case.state not in workflow.ACTIONS[action_name].sources:
+        raise Conflict(f"cannot {action_name} a case that is {case.state}", code="illegal_transition")
+    action = workflow.ACTIONS.get(action_name)
+    if action is not None and action.level_step and workflow.next_level(case.level, action.level_step) is None:
+        raise Conflict(f"cannot {action_name} a case already at {case.level} level", code="illegal_transition")
+    raise Forbidden(f"role {user.role!r} may not {action_name} a case at {case.level} level", code="forbidden")
+
+
+def _restart_deadline(case: Case, now: datetime, action_name: str) -> None:
+    """Start the deadline of the step the case is now in (none once it is finished)."""
+    step = workflow.STEP_OF_STATE.get(case.state)
+    if step is None:
+        case.deadline = None
+    elif action_name not in ("start",):  # starting work keeps the handling deadline running
+        case.deadline = now + timedelta(hours=case.category.deadline_hours[step])
+
+
+def _merge(session: Session, user: User, case: Case, into: int | None) -> None:
+    if into is None:
+        raise InvalidInput("merge needs 'into': the id of the case to merge into", code="bad_merge")
+    if into == case.id:
+        raise InvalidInput("a case cannot be merged into itself", code="bad_merge")
+    target = get_case(session, user, int(into))
+    if target.state not in OPEN_STATES:
+        raise Conflict(f"case {into} is {target.state}; merge only into an open case", code="illegal_transition")
+    case.state = "merged"
+    case.merged_into_id = target.id
+
+
+def escalate_overdue(session: Session, now: datetime | None = None, batch: int = 500) -> list[int]:
+    """Raise every overdue open case one level (grid → community → street); safe to run concurrently."""
+    now = now or clock.now()
+    escalated = []
+    while True:
+        # SKIP LOCKED: a second runner takes other rows instead of waiting or repeating work.
+        rows = session.scalars(
+            select(Case).where(Case.state.in_(OPEN_STATES), Case.deadline < now, Case.level != "street",
+                               Case.grid_id.is_not(None))
+            .order_by(Case.id).limit(batch).with_for_update(skip_locked=True)).all()
+        if not rows:
+            break
+        for case in rows:
+            from_level = case.level
+            case.level = workflow.next_level(case.level, +1)
+            if LEVELS.index(case.level) > LEVELS.index(case.max_level):
+                case.max_level = case.level
+            step = workflow.STEP_OF_STATE[case.state]
+            case.deadline = now + timedelta(hours=case.category.deadline_hours[step])
+            case.updated_at = now
+            session.add(CaseEvent(case_id=case.id, action="escalate", actor_id=None, at=now,
+                                  from_state=case.state, to_state=case.state, from_level=from_level,
+                                  to_level=case.level, note="deadline passed (automatic)"))
+            escalated.append(case.id)
+        session.commit()
+    return escalated

@@ -1,0 +1,128 @@
+"""Cases (事件), their categories, photos and the append-only event log."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer,
+                        SmallInteger, String, Text, func)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, point
+from .hierarchy import Building, Community, Grid, ResidentialArea
+from .users import User
+
+LEVELS = ("grid", "community", "street")
+STATES = ("collected", "registered", "dispatched", "handling", "reported", "closed", "evaluated",
+          "rejected", "merged")
+OPEN_STATES = ("collected", "registered", "dispatched", "handling", "reported")
+CHANNELS = ("worker", "public", "superior")
+
+
+class Category(Base):
+    """A case class from the code list, with its handling level and deadlines per step."""
+
+    __tablename__ = "category"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    name_en: Mapped[str] = mapped_column(String(80))
+    group_name: Mapped[str] = mapped_column(String(50))
+    default_level: Mapped[str] = mapped_column(String(10))
+    # hours allowed per step: {"register": h, "dispatch": h, "handle": h, "verify": h}
+    deadline_hours: Mapped[dict] = mapped_column(JSONB)
+    keywords: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(Base):
+    """One case, located to its grid, moving through the workflow."""
+
+    __tablename__ = "case_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    severity: Mapped[int] = mapped_column(SmallInteger, default=1)
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(300))
+    geom = mapped_column(point(), nullable=False)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    channel: Mapped[str] = mapped_column(String(10), default="worker")
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    # Contact details of a public reporter: never shown through public interfaces.
+    reporter_contact: Mapped[dict | None] = mapped_column(JSONB)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    state: Mapped[str] = mapped_column(String(12), default="collected", index=True)
+    level: Mapped[str] = mapped_column(String(10), default="grid")
+    max_level: Mapped[str] = mapped_column(String(10), default="grid")
+    street_code: Mapped[str | None] = mapped_column(String(9), index=True)  # distribution key
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True)
+    residential_area_id: Mapped[int | None] = mapped_column(ForeignKey("residential_area.id"))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
+    snapped_m: Mapped[float | None] = mapped_column(Float)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    resolve_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    category: Mapped[Category] = relationship()
+    community: Mapped[Community | None] = relationship()
+    grid: Mapped[Grid | None] = relationship()
+    residential_area: Mapped[ResidentialArea | None] = relationship()
+    building: Mapped[Building | None] = relationship()
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+    photos: Mapped[list[CasePhoto]] = relationship(order_by="CasePhoto.id", back_populates="case")
+    events: Mapped[list[CaseEvent]] = relationship(order_by="CaseEvent.id", back_populates="case")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("severity BETWEEN 1 AND 3", name="severity"),
+        CheckConstraint("level IN ('grid', 'community', 'street')", name="level"),
+        CheckConstraint("channel IN ('worker', 'public', 'superior')", name="channel"),
+        Index("ix_case_record_open_deadline", "deadline",
+              postgresql_where="state IN ('collected', 'registered', 'dispatched', 'handling', 'reported')"),
+    )
+
+
+class CasePhoto(Base):
+    """A photo of a case (before, or after handling), stored on disk with a thumbnail."""
+
+    __tablename__ = "case_photo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="before")
+    path: Mapped[str] = mapped_column(String(300))
+    thumb_path: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(30))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    case: Mapped[Case] = relationship(back_populates="photos")
+
+
+class CaseEvent(Base):
+    """One transition in a case's life; rows are never updated or deleted (a trigger refuses)."""
+
+    __tablename__ = "case_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    from_state: Mapped[str | None] = mapped_column(String(12))
+    to_state: Mapped[str] = mapped_column(String(12))
+    from_level: Mapped[str | None] = mapped_column(String(10))
+    to_level: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,137 @@
+"""JSON API for categories and cases: intake, listing, one case, transitions, events, photos."""
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, current_app, jsonify, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import photos
+from ..cases import intake, queries, transitions
+from ..cases.scope import get_case
+from ..errors import InvalidInput, NotFound
+from ..extensions import db
+from ..models import Category, CaseEvent, CasePhoto
+
+bp = Blueprint("api_cases", __name__, url_prefix="/api/v1")
+
+
+def photo_url(photo: CasePhoto, thumb: bool) -> str:
+    """URL of a stored photo (scope is checked when it is fetched)."""
+    return url_for("api_cases.photo", case_id=photo.case_id, photo_id=photo.id, thumb=1 if thumb else None)
+
+
+def category_json(c: Category) -> dict:
+    """The JSON form of a category."""
+    return {"code": c.code, "name": c.name, "name_en": c.name_en, "group": c.group_name,
+            "level": c.default_level, "deadline_hours": c.deadline_hours}
+
+
+@bp.get("/categories")
+def categories():
+    """The active case categories with their handling level and deadlines."""
+    rows = db.session.scalars(select(Category).where(Category.active).order_by(Category.sort)).all()
+    return jsonify({"categories": [category_json(c) for c in rows]})
+
+
+def _request_fields() -> tuple[dict, list[tuple[str, bytes]]]:
+    """Fields and photo uploads from a JSON or multipart body."""
+    if request.mimetype == "application/json":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise InvalidInput("body must be a JSON object", code="bad_body")
+        return body, []
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        files = [(f.filename or "photo", f.read()) for f in request.files.getlist("photos") if f]
+        return request.form.to_dict(), files
+    raise InvalidInput("send JSON or multipart/form-data", code="bad_body")
+
+
+@bp.post("/cases")
+@login_required
+def create_case():
+    """Log a case; the same idempotency_key again answers 200 with the same case."""
+    fields, uploads = _request_fields()
+    data = intake.parse_case_input(db.session, fields)
+    case, created = intake.create_case(
+        db.session, current_user, data, uploads, upload_dir=current_app.config["UPLOAD_DIR"],
+        snap_m=current_app.config["GRID_SNAP_M"])
+    body = queries.case_json(case, photo_url, transitions.available_actions(current_user, case))
+    if created:
+        body["possible_duplicates"] = [
+            {"id": c.id, "description": c.description, "created_at": c.created_at.isoformat()}
+            for c in intake.possible_duplicates(db.session, case)]
+    return jsonify(body), 201 if created else 200
+
+
+@bp.get("/cases")
+@login_required
+def list_cases():
+    """Cases in the caller's scope, filtered and paged."""
+    f = queries.parse_filter(request.args)
+    cases, total = queries.list_cases(db.session, current_user, f)
+    return jsonify({"cases": [queries.case_json(c, photo_url) for c in cases],
+                    "total": total, "limit": f.limit, "offset": f.offset})
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def get_one(case_id: int):
+    """One case with the actions the caller may take."""
+    case = get_case(db.session, current_user, case_id)
+    return jsonify(queries.case_json(case, photo_url, transitions.available_actions(current_user, case)))
+
+
+@bp.post("/cases/<int:case_id>/transitions")
+@login_required
+def transition(case_id: int):
+    """Apply {"action", "note", "version", "into", "rating"}; photos may come with `report`."""
+    fields, uploads = _request_fields()
+    version = fields.get("version")
+    try:
+        version = None if version in (None, "") else int(version)
+        into = None if fields.get("into") in (None, "") else int(fields["into"])
+        rating = None if fields.get("rating") in (None, "") else int(fields["rating"])
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("version, into and rating must be whole numbers", code="bad_body") from exc
+    if uploads and fields.get("action") != "report":
+        raise InvalidInput("photos can only come with the report action", code="bad_body")
+    checked = photos.check_photos(uploads)
+    case = transitions.transition(db.session, current_user, case_id, str(fields.get("action") or ""),
+                                  note=fields.get("note"), version=version, into=into, rating=rating)
+    if checked:
+        _store_after_photos(case, checked)
+    return jsonify(queries.case_json(case, photo_url, transitions.available_actions(current_user, case)))
+
+
+def _store_after_photos(case, checked) -> None:
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    for i, photo in enumerate(checked, start=len(case.photos)):
+        rel, thumb = photos.store(upload_dir, case.id, i, photo, "after")
+        db.session.add(CasePhoto(case_id=case.id, kind="after", path=rel, thumb_path=thumb,
+                                 content_type=photo.content_type, width=photo.width,
+                                 height=photo.height, bytes=len(photo.data), sha256=photo.sha256))
+    db.session.commit()
+
+
+@bp.get("/cases/<int:case_id>/events")
+@login_required
+def events(case_id: int):
+    """The case's append-only event log."""
+    case = get_case(db.session, current_user, case_id)
+    rows = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+    return jsonify({"events": [queries.event_json(e) for e in rows]})
+
+
+@bp.get("/cases/<int:case_id>/photos/<int:photo_id>")
+@login_required
+def photo(case_id: int, photo_id: int):
+    """A photo of a case in scope (thumbnail with ?thumb=1)."""
+    case = get_case(db.session, current_user, case_id)
+    found = next((p for p in case.photos if p.id == photo_id), None)
+    if found is None:
+        raise NotFound(f"no photo {photo_id} on case {case_id}", code="photo_not_found")
+    thumb = request.args.get("thumb") == "1"
+    path = os.path.join(current_app.config["UPLOAD_DIR"], found.thumb_path if thumb else found.path)
+    return send_file(path, mimetype="image/jpeg" if thumb else found.content_type, max_age=86400)
