@@ -1,0 +1,34 @@
+"""Indicators as JSON, CSV or Excel."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from .. import tables
+from ..cases import indicators
+from ..errors import InvalidInput
+from ..extensions import db
+
+bp = Blueprint("api_indicators", __name__, url_prefix="/api/v1")
+MIMETYPES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@bp.get("/indicators")
+@login_required
+def get_indicators():
+    """?group=grid|community|street&since=&until=&format=json|csv|xlsx"""
+    group = request.args.get("group", "grid")
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", *MIMETYPES):
+        raise InvalidInput("format must be json, csv or xlsx", code="bad_format")
+    period = indicators.parse_period(request.args.get("since"), request.args.get("until"))
+    rows = indicators.compute(db.session, current_user, group, period)
+    if fmt == "json":
+        return jsonify({"group": group, "since": period.since.isoformat(), "until": period.until.isoformat(),
+                        "rows": rows})
+    lang = get_locale().language if get_locale() else "zh"
+    data = (tables.to_csv if fmt == "csv" else tables.to_xlsx)(rows, indicators.COLUMNS, lang)
+    name = f"indicators-{group}-{period.since:%Y%m%d}-{period.until:%Y%m%d}.{fmt}"
+    return Response(data, mimetype=MIMETYPES[fmt], headers={"Content-Disposition": f"attachment; filename={name}"})
