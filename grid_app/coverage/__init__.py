@@ -1,0 +1,1 @@
+"""15-minute service circle computations: snapping, distances, isochrones, siting."""

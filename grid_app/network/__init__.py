@@ -1,0 +1,1 @@
+"""Street-network input: OSM and line files to WalkNetwork."""
