@@ -13,7 +13,7 @@ log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
 system_packages() {
   local wanted=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting python3-venv)
-  [ "${1:-}" = test ] && wanted+=(chromium)
+  [ "${1:-}" = test ] && wanted+=(chromium fonts-noto-cjk)
   local missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
