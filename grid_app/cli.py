@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from . import PROJECT_ROOT, validation
 from .extensions import db
+from .errors import DomainError
 from .importer import ImportFailed, import_files
 
 grid_cli = AppGroup("grid", help="grid_app commands: database, import, validation, demo.")
@@ -144,3 +145,45 @@ def escalate_cmd():
     from .cases.transitions import escalate_overdue
     escalated = escalate_overdue(db.session)
     click.echo(f"escalated {len(escalated)} case(s)")
+
+
+@grid_cli.command("import-network")
+@click.argument("path", type=click.Path())
+@click.option("--pois", is_flag=True, help="Also print buildings and facilities found by OSM tags.")
+def import_network(path, pois):
+    """Replace the walking network from an OSM extract (.osm.pbf, .osm) or a line layer."""
+    from .errors import DomainError
+    from .network_store import read_network_file, replace_network
+    try:
+        network = read_network_file(path)
+    except DomainError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    report = replace_network(db.session, network)
+    click.echo(f"{report.nodes} nodes, {report.edges} edges, {report.length_km:.1f} km")
+    if len(report.component_sizes) > 1:
+        small = report.component_sizes[1:]
+        click.echo(f"warning: {len(small)} disconnected piece(s) besides the main network "
+                   f"({report.component_sizes[0]} nodes); largest other piece has {small[0]} nodes")
+    if pois:
+        from .network.osm import read_osm_pois
+        buildings, facilities = read_osm_pois(path)
+        click.echo(f"OSM: {len(buildings)} buildings, {len(facilities)} facilities by tag")
+
+
+@grid_cli.command("coverage")
+@click.option("--type", "type_codes", multiple=True, help="Facility type code (default: every type).")
+def coverage_cmd(type_codes):
+    """Recompute walking distances from every home to each facility type and store them."""
+    from .coverage_service import compute
+    from .models import FacilityType
+    from sqlalchemy import select as sa_select
+    codes = type_codes or db.session.scalars(sa_select(FacilityType.code).order_by(FacilityType.id)).all()
+    for code in codes:
+        try:
+            result = compute(db.session, code, current_app.config["WALK_SPEED_M_S"])
+        except DomainError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(1)
+        click.echo(f"{code}: {result['homes']} homes, {result['facilities']} facilities, "
+                   f"{result['homes_unsnapped']} homes off the network, {result['seconds']} s")

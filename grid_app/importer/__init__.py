@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from .. import validation
+from ..network_store import bump_version
 from .checks import check_feature, duplicate_codes
 from .levels import LEVELS, ORDER, level_for
 from .problems import ImportFailed, Problem
@@ -39,6 +40,8 @@ def import_files(session: Session, paths: list[str], *, level: str | None = None
             problems.extend(write_problems)
             touched |= communities
             report.counts[os.path.basename(source.path)] = len(source.features)
+            if source.level in ("buildings", "facilities"):
+                bump_version(session, source.level)  # stored coverage results are now stale
             session.flush()
         if not problems and touched:
             ids = sorted(touched)

@@ -26,5 +26,6 @@ class ImportFailed(Exception):
     """The import was refused; nothing was written."""
 
     def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problem(s)")
+        shown = "; ".join(str(p) for p in problems[:3]) + ("; ..." if len(problems) > 3 else "")
+        super().__init__(f"{len(problems)} problem(s): {shown}")
         self.problems = problems

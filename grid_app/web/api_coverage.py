@@ -1,0 +1,47 @@
+"""JSON API for facility types, coverage and isochrones."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import login_required
+from sqlalchemy import select
+
+from .. import coverage_service
+from ..errors import InvalidInput
+from ..extensions import db
+from ..models import FacilityType
+
+bp = Blueprint("api_coverage", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/facility-types")
+def facility_types():
+    """The facility types with their circle level (5, 10 or 15 minutes)."""
+    rows = db.session.scalars(select(FacilityType).order_by(FacilityType.id)).all()
+    return jsonify({"facility_types": [
+        {"code": t.code, "name": t.name, "name_en": t.name_en, "circle_minutes": t.circle_minutes}
+        for t in rows]})
+
+
+def _required(name: str) -> str:
+    value = request.args.get(name)
+    if not value:
+        raise InvalidInput(f"{name} is required", code=f"missing_{name}")
+    return value
+
+
+@bp.get("/coverage")
+@login_required
+def coverage():
+    """?community=CODE&type=CODE[&minutes=M]: residents covered, in all and per residential area."""
+    return jsonify(coverage_service.coverage_for_community(
+        db.session, _required("community"), _required("type"), request.args.get("minutes"),
+        current_app.config["WALK_SPEED_M_S"]))
+
+
+@bp.get("/isochrones")
+@login_required
+def isochrones():
+    """?type=CODE[&minutes=M][&community=CODE]: walking-time areas of each facility (GeoJSON)."""
+    return jsonify(coverage_service.isochrones_geojson(
+        db.session, _required("type"), request.args.get("minutes"), current_app.config["WALK_SPEED_M_S"],
+        request.args.get("community")))

