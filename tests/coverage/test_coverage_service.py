@@ -155,3 +155,20 @@ def test_import_network_from_osm(cli):
                                                                   "test.osm.pbf")])
     assert res.exit_code == 0, res.output
     assert int(res.output.split(" nodes")[0]) > 100
+
+
+def test_siting_picks_the_site_that_adds_most(covered):
+    from grid_app.siting_service import site
+    import numpy as np
+    candidates = np.array([lonlat(0, 1000), lonlat(750, 1000)])
+    plan = site(covered, "health_station", 1, 5, SPEED, candidates, exact=True)
+    # only the far building (80 residents, 180 m from (750, 1000)) is uncovered and reachable
+    assert [s["candidate"] for s in plan.sites] == [1] and plan.sites[0]["residents_added"] == 80
+    assert plan.exact["greedy_over_exact"] == 1.0 and plan.covered_after == plan.covered_before + 80
+
+
+def test_siting_bad_k(covered):
+    from grid_app.errors import InvalidInput
+    from grid_app.siting_service import site
+    with pytest.raises(InvalidInput):
+        site(covered, "health_station", 0, 5, SPEED)
