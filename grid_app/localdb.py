@@ -153,6 +153,27 @@ def ensure_database(dbname: str = DEFAULT_DB, fresh: bool = False) -> str:
     return url(dbname)
 
 
+def _psql(sql: str) -> str:
+    res = subprocess.run([_bin("psql"), "-h", str(socket_dir()), "-p", str(port()), "-U", "grid_app",
+                          "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
+                         check=True, capture_output=True, text=True)
+    return res.stdout
+
+
+def drop_database(dbname: str) -> None:
+    """Drop a database of the local cluster (connections are ended first)."""
+    _psql(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def drop_stale_databases(prefix: str) -> None:
+    """Drop databases named prefix + PID whose process has ended (left by a killed test run)."""
+    start()
+    for name in _psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{prefix}%'").split():
+        pid = name[len(prefix):]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            drop_database(name)
+
+
 def main(argv: list[str]) -> int:
     """Command-line entry point."""
     cmd = argv[0] if argv else "status"

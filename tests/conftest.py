@@ -20,7 +20,9 @@ def _database_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
-    return localdb.ensure_database("grid_app_test", fresh=True)
+    # One database per test process, so parallel runs on one machine never drop each other's.
+    localdb.drop_stale_databases("grid_app_test_")
+    return localdb.ensure_database(f"grid_app_test_{os.getpid()}", fresh=True)
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +41,11 @@ def app(tmp_path_factory):
         import_files(db.session, district.write(folder), progress=False)
         _create_users(db.session)
         db.session.commit()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    if not os.environ.get("TEST_DATABASE_URL"):
+        localdb.drop_database(f"grid_app_test_{os.getpid()}")
 
 
 @pytest.fixture()

@@ -9,10 +9,10 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint, the error handlers and the CSRF rule."""
     from ..extensions import csrf
-    from . import api_cases, api_coverage, api_hierarchy, api_indicators, auth, errors, health, pages
+    from . import api_cases, api_coverage, api_hierarchy, api_indicators, auth, errors, health, openapi, pages
 
     errors.register(app)
-    for module in (api_hierarchy, api_cases, api_indicators, api_coverage, pages, auth, health):
+    for module in (api_hierarchy, api_cases, api_indicators, api_coverage, pages, auth, health, openapi):
         app.register_blueprint(module.bp)
 
     # CSRF guards cookie sessions; a bearer token cannot be sent by a forged cross-site form.
