@@ -1,7 +1,8 @@
 """A project-local PostgreSQL + PostGIS cluster under instance/, for the demo and the tests.
 
 Run as ``python -m grid_app.localdb start|stop|status|url [DBNAME]``. PostgreSQL refuses to run
-as root, so when we are root the server runs as the ``postgres`` system user.
+as root, so when we are root the server runs as the ``postgres`` system user. Tests that stop
+the server or need a replica make their own ``Cluster`` in a temporary folder.
 """
 from __future__ import annotations
 
@@ -17,30 +18,12 @@ from pathlib import Path
 DEFAULT_PORT = 54329
 DEFAULT_DB = "grid_app"
 ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = ("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n"
+            "shared_buffers = 256MB\nwal_level = replica\nmax_wal_senders = 5\nhot_standby = on\n")
 
 
 class LocalDbError(RuntimeError):
     """The local cluster could not be created or started."""
-
-
-def cluster_dir() -> Path:
-    """Where the local cluster lives (GRID_APP_PGDATA or instance/pg)."""
-    return Path(os.environ.get("GRID_APP_PGDATA", ROOT / "instance" / "pg")).resolve()
-
-
-def port() -> int:
-    """The TCP port of the local cluster (GRID_APP_PGPORT or 54329)."""
-    return int(os.environ.get("GRID_APP_PGPORT", DEFAULT_PORT))
-
-
-def socket_dir() -> Path:
-    """The Unix socket directory of the local cluster."""
-    return cluster_dir() / "run"
-
-
-def url(dbname: str = DEFAULT_DB) -> str:
-    """SQLAlchemy URL of a database in the local cluster."""
-    return f"postgresql+psycopg2://grid_app@/{dbname}?host={socket_dir()}&port={port()}"
 
 
 def _bin(name: str) -> str:
@@ -60,133 +43,166 @@ def _as_owner(args: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(args, check=False, capture_output=True, text=True, **kw)
 
 
-def _prepare_dirs(data: Path) -> None:
-    data.parent.mkdir(parents=True, exist_ok=True)
+def _give_to_postgres(path: Path) -> None:
     if os.geteuid() == 0:
         pg = pwd.getpwnam("postgres")
-        data.mkdir(exist_ok=True)
-        os.chown(data, pg.pw_uid, pg.pw_gid)
-        # postgres must be able to traverse every parent of the data directory.
-        for parent in data.parents:
-            mode = parent.stat().st_mode
-            if not mode & 0o001:
-                os.chmod(parent, mode | 0o001)
+        os.chown(path, pg.pw_uid, pg.pw_gid)
 
 
-def initialised() -> bool:
-    """True when the cluster directory holds a database cluster."""
-    return (cluster_dir() / "data" / "PG_VERSION").exists()
+class Cluster:
+    """One PostgreSQL cluster: a data folder, a socket folder and a loopback port."""
+
+    def __init__(self, base: str | Path, port: int):
+        self.base = Path(base).resolve()
+        self.port = port
+        self.data = self.base / "data"
+        self.socket_dir = self.base / "run"
+        self.log = self.base / "server.log"
+
+    def url(self, dbname: str = DEFAULT_DB) -> str:
+        """SQLAlchemy URL of a database in this cluster."""
+        return f"postgresql+psycopg2://grid_app@/{dbname}?host={self.socket_dir}&port={self.port}"
+
+    def initialised(self) -> bool:
+        """True when the data folder holds a cluster."""
+        return (self.data / "PG_VERSION").exists()
+
+    def running(self) -> bool:
+        """True when the server answers on its socket."""
+        res = subprocess.run([_bin("pg_isready"), "-q", "-h", str(self.socket_dir), "-p", str(self.port)],
+                             check=False)
+        return res.returncode == 0
+
+    def _prepare_base(self) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
+        _give_to_postgres(self.base)
+        if os.geteuid() == 0:
+            # postgres must be able to traverse every parent of the cluster folder.
+            for parent in self.base.parents:
+                mode = parent.stat().st_mode
+                if not mode & 0o001:
+                    os.chmod(parent, mode | 0o001)
+        self.socket_dir.mkdir(exist_ok=True)
+        _give_to_postgres(self.socket_dir)
+
+    def _configure(self) -> None:
+        with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write(f"\n# grid_app local cluster\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
+                       f"unix_socket_directories = '{self.socket_dir}'\n{SETTINGS}")
+        with open(self.data / "pg_hba.conf", "a", encoding="utf-8") as hba:
+            hba.write("local replication all trust\nhost replication all 127.0.0.1/32 trust\n")
+
+    def init(self) -> None:
+        """Create the cluster (trust auth on the socket and loopback only)."""
+        self._prepare_base()
+        res = _as_owner([_bin("initdb"), "-D", str(self.data), "-U", "grid_app", "--auth=trust",
+                         "-E", "UTF8", "--locale=C.UTF-8"])
+        if res.returncode != 0:
+            raise LocalDbError(f"initdb failed:\n{res.stdout}{res.stderr}")
+        self._configure()
+
+    def init_replica_of(self, primary: Cluster) -> None:
+        """Create this cluster as a streaming replica of a running primary (pg_basebackup)."""
+        self._prepare_base()
+        res = _as_owner([_bin("pg_basebackup"), "-h", str(primary.socket_dir), "-p", str(primary.port),
+                         "-U", "grid_app", "-D", str(self.data), "-R", "-X", "stream"])
+        if res.returncode != 0:
+            raise LocalDbError(f"pg_basebackup failed:\n{res.stdout}{res.stderr}")
+        with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write(f"\n# replica\nport = {self.port}\nunix_socket_directories = '{self.socket_dir}'\n")
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Create the cluster if needed and start it; no-op when it already runs."""
+        if not self.initialised():
+            self.init()
+        if self.running():
+            return
+        if not self.log.exists():
+            self.log.touch()
+            _give_to_postgres(self.log)
+        res = _as_owner([_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log),
+                         "-o", f"-p {self.port}", "-w", "-t", str(int(timeout)), "start"])
+        deadline = time.time() + timeout
+        while not self.running() and time.time() < deadline:
+            time.sleep(0.2)
+        if not self.running():
+            tail = self.log.read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise LocalDbError(f"PostgreSQL did not start:\n{res.stdout}{res.stderr}\n{tail}")
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server."""
+        if self.initialised() and self.running():
+            _as_owner([_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"])
+
+    def psql(self, sql: str, dbname: str = "postgres") -> str:
+        """Run SQL with psql and return its output."""
+        res = subprocess.run([_bin("psql"), "-h", str(self.socket_dir), "-p", str(self.port), "-U", "grid_app",
+                              "-d", dbname, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
+                             check=True, capture_output=True, text=True)
+        return res.stdout
+
+    def ensure_database(self, dbname: str = DEFAULT_DB, fresh: bool = False) -> str:
+        """Start the cluster, create the database (dropped first when fresh) and return its URL."""
+        self.start()
+        if fresh:
+            self.drop_database(dbname)
+        if not self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'").strip():
+            self.psql(f'CREATE DATABASE "{dbname}"')
+        return self.url(dbname)
+
+    def drop_database(self, dbname: str) -> None:
+        """Drop a database (its connections are ended first)."""
+        self.psql(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+    def drop_stale_databases(self, prefix: str) -> None:
+        """Drop databases named prefix + PID whose process has ended (left by a killed test run)."""
+        self.start()
+        for name in self.psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{prefix}%'").split():
+            pid = name[len(prefix):]
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                self.drop_database(name)
 
 
-def running() -> bool:
-    """True when the local server answers on its socket."""
-    res = subprocess.run(
-        [_bin("pg_isready"), "-q", "-h", str(socket_dir()), "-p", str(port())], check=False
-    )
-    return res.returncode == 0
+def default() -> Cluster:
+    """The project's cluster: GRID_APP_PGDATA (default instance/pg), port GRID_APP_PGPORT (54329)."""
+    return Cluster(os.environ.get("GRID_APP_PGDATA", ROOT / "instance" / "pg"),
+                   int(os.environ.get("GRID_APP_PGPORT", DEFAULT_PORT)))
 
 
-def init() -> None:
-    """Create the cluster (trust auth on the socket and loopback only)."""
-    base = cluster_dir()
-    data = base / "data"
-    _prepare_dirs(base)
-    res = _as_owner([_bin("initdb"), "-D", str(data), "-U", "grid_app", "--auth=trust",
-                     "-E", "UTF8", "--locale=C.UTF-8"])
-    if res.returncode != 0:
-        raise LocalDbError(f"initdb failed:\n{res.stdout}{res.stderr}")
-    (socket_dir()).mkdir(exist_ok=True)
-    if os.geteuid() == 0:
-        pg = pwd.getpwnam("postgres")
-        os.chown(socket_dir(), pg.pw_uid, pg.pw_gid)
-    with open(data / "postgresql.conf", "a", encoding="utf-8") as conf:
-        conf.write(
-            "\n# grid_app local cluster\n"
-            "listen_addresses = '127.0.0.1'\n"
-            f"port = {port()}\n"
-            f"unix_socket_directories = '{socket_dir()}'\n"
-            "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-            "max_connections = 200\nshared_buffers = 256MB\n"
-            "wal_level = replica\nmax_wal_senders = 5\n"
-        )
-
-
-def start(timeout: float = 30.0) -> None:
-    """Create the cluster if needed and start it; no-op when it already runs."""
-    if not initialised():
-        init()
-    if running():
-        return
-    log = cluster_dir() / "server.log"
-    if os.geteuid() == 0 and not log.exists():
-        log.touch()
-        pg = pwd.getpwnam("postgres")
-        os.chown(log, pg.pw_uid, pg.pw_gid)
-    res = _as_owner([_bin("pg_ctl"), "-D", str(cluster_dir() / "data"), "-l", str(log),
-                     "-o", f"-p {port()}", "-w", "-t", str(int(timeout)), "start"])
-    if res.returncode != 0 or not running():
-        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:] if log.exists() else ""
-        raise LocalDbError(f"PostgreSQL did not start:\n{res.stdout}{res.stderr}\n{tail}")
-    deadline = time.time() + timeout
-    while not running() and time.time() < deadline:
-        time.sleep(0.2)
-
-
-def stop() -> None:
-    """Stop the local server (fast shutdown)."""
-    if initialised() and running():
-        _as_owner([_bin("pg_ctl"), "-D", str(cluster_dir() / "data"), "-m", "fast", "stop"])
+def url(dbname: str = DEFAULT_DB) -> str:
+    """SQLAlchemy URL of a database in the project's cluster."""
+    return default().url(dbname)
 
 
 def ensure_database(dbname: str = DEFAULT_DB, fresh: bool = False) -> str:
-    """Start the cluster, create the database (dropped first when fresh) and return its URL."""
-    start()
-    psql = [_bin("psql"), "-h", str(socket_dir()), "-p", str(port()), "-U", "grid_app",
-            "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qAtc"]
-    if fresh:
-        subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'],
-                       check=True, capture_output=True)
-    exists = subprocess.run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'"],
-                            check=True, capture_output=True, text=True).stdout.strip()
-    if not exists:
-        subprocess.run([*psql, f'CREATE DATABASE "{dbname}"'], check=True, capture_output=True)
-    return url(dbname)
-
-
-def _psql(sql: str) -> str:
-    res = subprocess.run([_bin("psql"), "-h", str(socket_dir()), "-p", str(port()), "-U", "grid_app",
-                          "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
-                         check=True, capture_output=True, text=True)
-    return res.stdout
+    """Start the project's cluster and create the database; return its URL."""
+    return default().ensure_database(dbname, fresh)
 
 
 def drop_database(dbname: str) -> None:
-    """Drop a database of the local cluster (connections are ended first)."""
-    _psql(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    """Drop a database of the project's cluster."""
+    default().drop_database(dbname)
 
 
 def drop_stale_databases(prefix: str) -> None:
-    """Drop databases named prefix + PID whose process has ended (left by a killed test run)."""
-    start()
-    for name in _psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{prefix}%'").split():
-        pid = name[len(prefix):]
-        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
-            drop_database(name)
+    """Drop leftover per-process databases of the project's cluster."""
+    default().drop_stale_databases(prefix)
 
 
 def main(argv: list[str]) -> int:
     """Command-line entry point."""
     cmd = argv[0] if argv else "status"
     dbname = argv[1] if len(argv) > 1 else DEFAULT_DB
+    cluster = default()
     try:
         if cmd == "start":
-            print(ensure_database(dbname))
+            print(cluster.ensure_database(dbname))
         elif cmd == "stop":
-            stop()
+            cluster.stop()
         elif cmd == "url":
-            print(url(dbname))
+            print(cluster.url(dbname))
         elif cmd == "status":
-            print(f"{cluster_dir()}: {'running' if running() else 'stopped'} on port {port()}")
+            print(f"{cluster.base}: {'running' if cluster.running() else 'stopped'} on port {cluster.port}")
         else:
             print(f"unknown command {cmd!r}: use start, stop, status or url", file=sys.stderr)
             return 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError
@@ -42,7 +42,8 @@ def register(app: Flask) -> None:
         return error_response(exc.code or 500, code, exc.description or exc.name)
 
     @app.errorhandler(OperationalError)
-    def database_down(exc: OperationalError):
+    @app.errorhandler(InterfaceError)
+    def database_down(exc: DBAPIError):
         from ..extensions import db
         db.session.rollback()
         app.logger.warning("database unavailable: %s", exc.orig)
