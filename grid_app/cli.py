@@ -187,3 +187,5 @@ def coverage_cmd(type_codes):
             sys.exit(1)
         click.echo(f"{code}: {result['homes']} homes, {result['facilities']} facilities, "
                    f"{result['homes_unsnapped']} homes off the network, {result['seconds']} s")
+
+from . import cli_open311  # noqa: E402,F401  (attaches the Open311 API key commands)

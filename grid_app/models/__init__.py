@@ -4,6 +4,7 @@ from .facilities import FACILITY_TYPES, Facility, FacilityType
 from .hierarchy import Building, Community, Grid, PartyOrganisation, ResidentialArea, Street
 from .cases import CHANNELS, LEVELS, OPEN_STATES, STATES, Case, CaseEvent, CasePhoto, Category
 from .network import CoverageResult, CoverageRun, DatasetVersion, NetworkEdge, NetworkNode
+from .open311 import Open311Key, Open311Request  # noqa: F401  (Open311 clients and requests)
 from .users import ROLES, ApiToken, User, user_grid
 
 __all__ = [

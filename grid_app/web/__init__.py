@@ -2,17 +2,20 @@
 from flask import Flask, request
 
 # Endpoints that authenticate without a session cookie (or change nothing), so need no CSRF token.
-CSRF_FREE = {"auth.token", "api_hierarchy.locate_batch"}
+CSRF_FREE = {"auth.token", "api_hierarchy.locate_batch",
+             "open311.post_requests", "open311.unknown"}  # Open311 authenticates by api_key
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint, the error handlers and the CSRF rule."""
     from ..extensions import csrf
-    from . import api_cases, api_coverage, api_hierarchy, api_indicators, auth, errors, health, openapi, pages
+    from . import (api_cases, api_coverage, api_exports, api_hierarchy, api_indicators, auth, errors, health,
+                   open311, openapi, pages)
 
     errors.register(app)
-    for module in (api_hierarchy, api_cases, api_indicators, api_coverage, pages, auth, health, openapi):
+    for module in (api_hierarchy, api_cases, api_indicators, api_coverage, api_exports, open311, pages, auth,
+                   health, openapi):
         app.register_blueprint(module.bp)
 
     # CSRF guards cookie sessions; a bearer token cannot be sent by a forged cross-site form.

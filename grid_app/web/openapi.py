@@ -78,6 +78,18 @@ OPERATIONS = [
      [{"name": "type", "in": "query", "required": True, "schema": {"type": "string"}},
       {"name": "minutes", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 30}},
       {"name": "community", "in": "query", "schema": {"type": "string"}}], None, "200", True),
+    ("/api/v1/exports/cases.{fmt}", "get", "Cases as CSV, Excel or GeoJSON, streamed (case-list filters)",
+     [{"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["csv", "xlsx", "geojson"]}},
+      *CASE_FILTERS], None, "200", True),
+    ("/api/v1/exports/indicators.{fmt}", "get", "Indicators as CSV, Excel or GeoJSON",
+     [{"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["csv", "xlsx", "geojson"]}},
+      {"name": "group", "in": "query", "schema": {"type": "string", "enum": ["grid", "community", "street"]}},
+      {"name": "since", "in": "query", "schema": {"type": "string"}},
+      {"name": "until", "in": "query", "schema": {"type": "string"}}], None, "200", True),
+    ("/api/v1/exports/hierarchy.{fmt}", "get", "Hierarchy layers as GeoJSON or GeoPackage",
+     [{"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["geojson", "gpkg"]}},
+      {"name": "layer", "in": "query", "schema": {"type": "string"},
+       "description": "comma list of streets, communities, grids, residential_areas, buildings"}], None, "200", True),
     ("/api/v1/openapi.json", "get", "This document", [], None, "200", False),
 ]
 
