@@ -167,3 +167,41 @@ def test_api_batch_limit(app, client):
 def test_api_malformed_json(client):
     res = client.post("/api/v1/locate", data="{not json", content_type="application/json")
     assert res.status_code == 400 and res.get_json()["error"] == "bad_body"
+
+
+def test_index_and_sql_paths_agree(session):
+    """The batch index answers as the SQL query does, on random points including edges and outside."""
+    import numpy as np
+    rng = np.random.default_rng(3)
+    xs = np.concatenate([rng.uniform(-60, 1360, 1500), np.arange(0, 500, 25.0)])
+    ys = np.concatenate([rng.uniform(-60, 1060, 1500), np.full(20, 500.0)])  # + points on a shared edge
+    lons, lats = zip(*[lonlat(x, y) for x, y in zip(xs, ys)])
+    by_sql = locate.locate_with_sql(session, lons, lats, SNAP)
+    by_index = locate.locate_with_index(session, lons, lats, SNAP)
+    assert len(by_sql) == len(by_index) == 1520
+    for s, i in zip(by_sql, by_index):
+        assert s.as_dict()["grid"] == i.as_dict()["grid"]
+        assert s.as_dict()["community"] == i.as_dict()["community"]
+        assert s.as_dict()["residential_area"] == i.as_dict()["residential_area"]
+        assert s.as_dict()["building"] == i.as_dict()["building"]
+        if s.snapped_m is not None:
+            assert i.snapped_m == pytest.approx(s.snapped_m, abs=0.05)
+    assert sum(1 for s in by_sql if s.snapped_m and s.snapped_m > 0) > 10  # snapping was exercised
+
+
+def test_index_follows_imports(session, tmp_path):
+    """A grid imported after the index was built is found by the next batch."""
+    import numpy as np
+    from grid_app.importer import import_files
+    from .geo import box, feature, multi, write_layer
+    pts = [lonlat(1100, 200)] * 250
+    before = locate.locate_many(session, [p[0] for p in pts], [p[1] for p in pts], SNAP)
+    assert before[0].grid is None
+    code = d.STREET + "003"
+    import_files(session, [
+        write_layer(tmp_path / "communities.geojson", [feature(multi(box(1000, 150, 1150, 300)), code=code,
+                                                               name="丙社区", street_code=d.STREET)]),
+        write_layer(tmp_path / "grids.geojson", [feature(multi(box(1000, 150, 1150, 300)), code=code + "001",
+                                                         name="丙社区第1网格", community_code=code)])], progress=False)
+    after = locate.locate_many(session, [p[0] for p in pts], [p[1] for p in pts], SNAP)
+    assert after[0].grid.code == code + "001" and np.all([a.grid.code == code + "001" for a in after])

@@ -42,6 +42,8 @@ def import_files(session: Session, paths: list[str], *, level: str | None = None
             report.counts[os.path.basename(source.path)] = len(source.features)
             if source.level in ("buildings", "facilities"):
                 bump_version(session, source.level)  # stored coverage results are now stale
+            if source.level != "facilities":
+                bump_version(session, "hierarchy")  # the in-process locate index is now stale
             session.flush()
         if not problems and touched:
             ids = sorted(touched)
