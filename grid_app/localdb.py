@@ -105,7 +105,7 @@ class Cluster:
         """Create this cluster as a streaming replica of a running primary (pg_basebackup)."""
         self._prepare_base()
         res = _as_owner([_bin("pg_basebackup"), "-h", str(primary.socket_dir), "-p", str(primary.port),
-                         "-U", "grid_app", "-D", str(self.data), "-R", "-X", "stream"])
+                         "-U", "grid_app", "-D", str(self.data), "-R", "-X", "stream", "-c", "fast"])
         if res.returncode != 0:
             raise LocalDbError(f"pg_basebackup failed:\n{res.stdout}{res.stderr}")
         with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:

@@ -135,15 +135,12 @@ def locate_with_index(session: Session, lons, lats, snap_m: float) -> list[Locat
     index = index_for(session)
     grid, snapped, area, building = index.locate(lons, lats, snap_m)
     g, a, b = index.grids, index.areas, index.buildings
-    out = []
-    for gi, sm, ai, bi in zip(grid.tolist(), snapped.tolist(), area.tolist(), building.tolist()):
-        community = Place(*g.extra[gi]) if gi >= 0 else None
-        out.append(Location(
-            community=community, grid=Place(int(g.ids[gi]), g.codes[gi], g.names[gi]) if gi >= 0 else None,
-            residential_area=Place(int(a.ids[ai]), a.codes[ai], a.names[ai]) if ai >= 0 else None,
-            building=Place(int(b.ids[bi]), b.codes[bi], b.names[bi]) if bi >= 0 else None,
-            snapped_m=float(sm) if gi >= 0 else None))
-    return out
+    # Index -1 picks the trailing None: no branch per point.
+    grids, parents = g.places + [None], (g.parents or []) + [None]
+    areas, buildings = a.places + [None], b.places + [None]
+    snapped = np.where(grid >= 0, snapped, np.nan).tolist()
+    return [Location(parents[gi], grids[gi], areas[ai], buildings[bi], None if sm != sm else sm)
+            for gi, sm, ai, bi in zip(grid.tolist(), snapped, area.tolist(), building.tolist())]
 
 
 def locate_with_sql(session: Session, lons, lats, snap_m: float) -> list[Location]:

@@ -31,7 +31,8 @@ class Layer:
     codes: np.ndarray
     names: np.ndarray
     tree: shapely.STRtree
-    extra: np.ndarray | None = None  # grids: their community (id, code, name)
+    places: list
+    parents: list | None = None  # grids: their community's Place
 
     def covering(self, points: np.ndarray) -> np.ndarray:
         """Index of the smallest-code polygon covering each point, -1 where none does."""
@@ -88,11 +89,14 @@ class LocateIndex:
 
 
 def _layer(session: Session, sql: str) -> Layer:
+    from .locate import Place
     rows = session.execute(text(sql)).all()
     geoms = shapely.from_wkb([bytes(r[3]) for r in rows]) if rows else np.array([], dtype=object)
-    extra = np.array([(r[4], r[5], r[6]) for r in rows], dtype=object) if rows and len(rows[0]) > 4 else None
+    # Place objects made once per feature, so a batch only picks them (no per-point allocation).
+    places = [Place(r[0], r[1], r[2]) for r in rows]
+    parents = [Place(r[4], r[5], r[6]) for r in rows] if rows and len(rows[0]) > 4 else None
     return Layer(np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows], dtype=object),
-                 np.array([r[2] for r in rows], dtype=object), shapely.STRtree(geoms), extra)
+                 np.array([r[2] for r in rows], dtype=object), shapely.STRtree(geoms), places, parents)
 
 
 def index_for(session: Session) -> LocateIndex:
