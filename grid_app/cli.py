@@ -189,3 +189,32 @@ def coverage_cmd(type_codes):
                    f"{result['homes_unsnapped']} homes off the network, {result['seconds']} s")
 
 from . import cli_open311  # noqa: E402,F401  (attaches the Open311 API key commands)
+
+
+@grid_cli.command("backup")
+@click.argument("out", type=click.Path())
+def backup_cmd(out):
+    """Write the database, the photos and the schema version to one archive (.tar.gz)."""
+    from .backup import backup
+    manifest = backup(db.session, current_app.config["DATABASE_URL"], current_app.config["UPLOAD_DIR"], out)
+    click.echo(f"wrote {out}: schema {manifest['schema_revision']}, {manifest['counts']['case_record']} cases")
+
+
+@grid_cli.command("restore")
+@click.argument("archive", type=click.Path())
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_cmd(archive, yes):
+    """Replace the database and photos with a backup archive's, then upgrade the schema."""
+    from .backup import read_manifest, restore
+    try:
+        manifest = read_manifest(archive)
+    except DomainError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
+    if not yes:
+        click.confirm(f"Replace everything in the database with the backup of {manifest['created_at']}?", abort=True)
+    db.session.remove()
+    db.engine.dispose()  # pg_restore --clean needs no other connection holding locks
+    restore(current_app.config["DATABASE_URL"], current_app.config["UPLOAD_DIR"], archive)
+    upgrade()
+    click.echo(f"restored {archive} (schema {manifest['schema_revision']}, {manifest['counts']['case_record']} cases)")
