@@ -20,6 +20,9 @@ ENV_SETTINGS = {
     "TIANDITU_KEY": str,
     "RATELIMIT_STORAGE_URI": str,
     "GRID_APP_DEMO_PASSWORD": str,
+    "GRID_APP_ENV": str,
+    "TRUST_PROXY_HOPS": int,
+    "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
 }
 
 
@@ -41,8 +44,13 @@ class Defaults:
     TIANDITU_KEY = ""
     RATELIMIT_STORAGE_URI = "memory://"
     GRID_APP_DEMO_PASSWORD = "demo-password"
+    GRID_APP_ENV = "development"  # "production" requires a real SECRET_KEY and secure cookies
+    TRUST_PROXY_HOPS = 0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     JSON_AS_ASCII = False
 
 
@@ -54,7 +62,7 @@ def _from_env() -> dict:
             try:
                 values[name] = convert(raw)
             except ValueError as exc:
-                raise ValueError(f"environment variable {name}={raw!r} is not a valid {convert.__name__}") from exc
+                raise ValueError(f"environment variable {name}={raw!r} is not valid") from exc
     return values
 
 
@@ -69,6 +77,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     if config.get("DATABASE_REPLICA_URL"):
         config.setdefault("SQLALCHEMY_BINDS", {})
         config["SQLALCHEMY_BINDS"] = {**config["SQLALCHEMY_BINDS"], "replica": config["DATABASE_REPLICA_URL"]}
+    if config.get("GRID_APP_ENV") == "production":
+        if config["SECRET_KEY"] == Defaults.SECRET_KEY or len(config["SECRET_KEY"]) < 32:
+            raise ValueError("GRID_APP_ENV=production needs SECRET_KEY set to a random string of 32+ characters")
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
     if not config.get("UPLOAD_DIR"):
         config["UPLOAD_DIR"] = os.path.join(instance_path, "uploads")
     return config

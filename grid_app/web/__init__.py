@@ -11,10 +11,11 @@ def register_blueprints(app: Flask) -> None:
     """Attach every blueprint, the error handlers and the CSRF rule."""
     from ..extensions import csrf
     from . import (api_cases, api_coverage, api_exports, api_hierarchy, api_indicators, auth, errors, health,
-                   open311, openapi, pages, replica)
+                   open311, openapi, pages, replica, security)
 
     errors.register(app)
     replica.register(app)
+    security.register(app)
     for module in (api_hierarchy, api_cases, api_indicators, api_coverage, api_exports, open311, pages, auth,
                    health, openapi):
         app.register_blueprint(module.bp)
