@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from . import PROJECT_ROOT, validation
+from . import PROJECT_ROOT, audit, validation
 from .extensions import db
 from .errors import DomainError
 from .importer import ImportFailed, import_files
@@ -69,6 +69,8 @@ def import_cmd(files, level, repair, encoding):
             click.echo(str(problem), err=True)
         click.echo(f"import refused: {len(exc.problems)} problem(s); nothing was written", err=True)
         sys.exit(1)
+    audit.record(db.session, "import", {"files": report.counts, "repair": repair})
+    db.session.commit()
     for name, count in report.counts.items():
         click.echo(f"{name}: {count} features")
     for warning in report.warnings:
@@ -135,6 +137,8 @@ def user_add(username, role, password, display_name, street, community, grids):
     except DomainError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
+    audit.record(db.session, "user-add", {"username": user.username, "role": user.role,
+                                          "street": street, "community": community, "grids": list(grids)})
     db.session.commit()
     click.echo(f"user {user.username} ({user.role}) saved")
 
@@ -160,6 +164,8 @@ def import_network(path, pois):
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
     report = replace_network(db.session, network)
+    audit.record(db.session, "import-network", {"file": os.path.basename(path), "edges": report.edges})
+    db.session.commit()
     click.echo(f"{report.nodes} nodes, {report.edges} edges, {report.length_km:.1f} km")
     if len(report.component_sizes) > 1:
         small = report.component_sizes[1:]
@@ -197,6 +203,8 @@ def backup_cmd(out):
     """Write the database, the photos and the schema version to one archive (.tar.gz)."""
     from .backup import backup
     manifest = backup(db.session, current_app.config["DATABASE_URL"], current_app.config["UPLOAD_DIR"], out)
+    audit.record(db.session, "backup", {"file": out, "schema": manifest["schema_revision"]})
+    db.session.commit()
     click.echo(f"wrote {out}: schema {manifest['schema_revision']}, {manifest['counts']['case_record']} cases")
 
 
@@ -217,4 +225,6 @@ def restore_cmd(archive, yes):
     db.engine.dispose()  # pg_restore --clean needs no other connection holding locks
     restore(current_app.config["DATABASE_URL"], current_app.config["UPLOAD_DIR"], archive)
     upgrade()
+    audit.record(db.session, "restore", {"file": archive, "backup_created_at": manifest["created_at"]})
+    db.session.commit()
     click.echo(f"restored {archive} (schema {manifest['schema_revision']}, {manifest['counts']['case_record']} cases)")

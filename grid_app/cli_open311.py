@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from . import audit
 from .cli import grid_cli
 from .errors import DomainError
 from .extensions import db
@@ -20,6 +21,7 @@ def api_key_add(name):
     except DomainError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
+    audit.record(db.session, "api-key-add", {"client": name})
     db.session.commit()
     click.echo(f"Open311 API key for {name} (shown once, store it now):")
     click.echo(plain)
@@ -34,6 +36,7 @@ def api_key_revoke(name):
     except DomainError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
+    audit.record(db.session, "api-key-revoke", {"client": name})
     db.session.commit()
     click.echo(f"Open311 API key of {name} revoked")
 

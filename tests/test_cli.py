@@ -45,3 +45,19 @@ def test_load_demo_is_idempotent(cli):
     assert second.exit_code == 0, second.output
     assert db.session.scalar(select(func.count(Building.id))) == n >= 1500
     assert len(DEMO_LAYERS) == 6
+
+
+def test_admin_actions_are_audited(cli, session):
+    from grid_app.audit import recent
+    res = cli.invoke(args=["grid", "user-add", "audited-user", "--role", "planner", "--password", "long-enough-pw"])
+    assert res.exit_code == 0, res.output
+    res = cli.invoke(args=["grid", "api-key-add", "audited-client"])
+    assert res.exit_code == 0, res.output
+    actions = [(e.action, e.actor_name.startswith("cli:")) for e in recent(session, 2)]
+    assert actions == [("api-key-add", True), ("user-add", True)]
+    assert recent(session, 2)[1].detail["username"] == "audited-user"
+
+
+def test_user_add_refuses_a_weak_password(cli):
+    res = cli.invoke(args=["grid", "user-add", "weak", "--role", "planner", "--password", "short"])
+    assert res.exit_code == 2 and "at least 8" in res.output

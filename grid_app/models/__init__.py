@@ -1,4 +1,5 @@
 """SQLAlchemy models; importing this package registers every table on Base.metadata."""
+from .audit import AuditEvent
 from .base import Base
 from .facilities import FACILITY_TYPES, Facility, FacilityType
 from .hierarchy import Building, Community, Grid, PartyOrganisation, ResidentialArea, Street
@@ -8,6 +9,7 @@ from .open311 import Open311Key, Open311Request  # noqa: F401  (Open311 clients 
 from .users import ROLES, ApiToken, User, user_grid
 
 __all__ = [
+    "AuditEvent",
     "Base", "Building", "Community", "FACILITY_TYPES", "Facility", "FacilityType", "Grid",
     "PartyOrganisation", "ResidentialArea", "Street", "ROLES", "ApiToken", "User", "user_grid",
     "CHANNELS", "LEVELS", "OPEN_STATES", "STATES", "Case", "CaseEvent", "CasePhoto", "Category",
