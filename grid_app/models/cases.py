@@ -106,6 +106,7 @@ class CasePhoto(Base):
     height: Mapped[int] = mapped_column(Integer)
     bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    street_code: Mapped[str | None] = mapped_column(String(9))  # filled from the case by a trigger
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     case: Mapped[Case] = relationship(back_populates="photos")
 
@@ -124,5 +125,6 @@ class CaseEvent(Base):
     from_level: Mapped[str | None] = mapped_column(String(10))
     to_level: Mapped[str] = mapped_column(String(10))
     note: Mapped[str | None] = mapped_column(Text)
+    street_code: Mapped[str | None] = mapped_column(String(9))  # filled from the case by a trigger
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()

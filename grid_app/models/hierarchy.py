@@ -1,7 +1,7 @@
 """The organisation hierarchy (street → community → residential area → building) and the grid."""
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Computed, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, multipolygon
@@ -24,6 +24,7 @@ class Community(Base):
     __tablename__ = "community"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True)
+    street_code: Mapped[str] = mapped_column(String(9), Computed("left(code, 9)"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     street_id: Mapped[int] = mapped_column(ForeignKey("street.id"), index=True)
     geom = mapped_column(multipolygon(), nullable=False)
@@ -39,6 +40,7 @@ class Grid(Base):
     __tablename__ = "grid"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(15), unique=True)
+    street_code: Mapped[str] = mapped_column(String(9), Computed("left(code, 9)"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     workers: Mapped[str | None] = mapped_column(Text)
@@ -52,6 +54,7 @@ class ResidentialArea(Base):
     __tablename__ = "residential_area"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(24), unique=True)
+    street_code: Mapped[str] = mapped_column(String(9), Computed("left(code, 9)"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True)
@@ -66,6 +69,7 @@ class Building(Base):
     __tablename__ = "building"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
+    street_code: Mapped[str] = mapped_column(String(9), Computed("left(code, 9)"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     residential_area_id: Mapped[int | None] = mapped_column(

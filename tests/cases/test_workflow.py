@@ -140,3 +140,14 @@ def test_unlocated_case_is_kept_for_triage(session, users):
     with pytest.raises(Conflict) as info:
         transition(session, users["admin"], case.id, "register")
     assert info.value.code == "unlocated"
+
+
+def test_street_code_travels_to_events_and_hierarchy(session, users):
+    from grid_app.models import Building
+    case, _ = log_case(session, users["worker"])
+    transition(session, users["worker"], case.id, "register")
+    assert case.street_code == "341702900"
+    assert {e.street_code for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))} == {
+        "341702900"}
+    session.expire_all()
+    assert {b.street_code for b in session.scalars(select(Building))} >= {"341702900"}
