@@ -21,6 +21,12 @@ ENV_SETTINGS = {
     "RATELIMIT_STORAGE_URI": str,
     "GRID_APP_DEMO_PASSWORD": str,
     "GRID_APP_ENV": str,
+    "MAP_EMBED_MAX_FEATURES": int,
+    "DISPLAY_TIMEZONE": str,
+    "TILE_CRS": str,
+    "TILE_ATTRIBUTION": str,
+    "OPEN311_RATE_LIMIT": str,
+    "OPEN311_CONTACT": str,
     "TRUST_PROXY_HOPS": int,
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
 }
@@ -41,7 +47,13 @@ class Defaults:
     LANGUAGES = ("zh", "en")
     WALK_SPEED_M_S = 1.2
     TILE_PROVIDER = "osm"
+    TILE_CRS = "wgs84"  # for an XYZ URL: "gcj02" when the provider draws in GCJ-02
+    TILE_ATTRIBUTION = ""
     TIANDITU_KEY = ""
+    MAP_EMBED_MAX_FEATURES = 3000  # above this many buildings, maps fetch them as vector tiles
+    DISPLAY_TIMEZONE = "Asia/Shanghai"
+    OPEN311_RATE_LIMIT = "60 per minute"
+    OPEN311_CONTACT = "网格化服务管理中心"
     RATELIMIT_STORAGE_URI = "memory://"
     GRID_APP_DEMO_PASSWORD = "demo-password"
     GRID_APP_ENV = "development"  # "production" requires a real SECRET_KEY and secure cookies

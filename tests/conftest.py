@@ -117,3 +117,8 @@ def login(client, users):
         assert res.status_code == 302, res.get_data(as_text=True)
         return client
     return _login
+
+
+def pytest_collection_modifyitems(items):
+    """Run the browser tests last: their live server commits cases that rolled-back tests must not see."""
+    items.sort(key=lambda item: "/tests/browser/" in str(item.fspath))

@@ -13,8 +13,10 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 @login_required
 def home():
-    """Where each role starts."""
-    if current_user.role in ("secretary", "worker") and current_user.community:
+    """Where each role starts (grid workers on their phone task list)."""
+    if current_user.role == "worker":
+        return redirect(url_for("mobile.tasks"))
+    if current_user.role == "secretary" and current_user.community:
         return redirect(url_for("pages.community", code=current_user.community.code))
     return redirect(url_for("pages.index"))
 

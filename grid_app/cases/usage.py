@@ -1,0 +1,22 @@
+"""What the phone's case form needs: the active categories and how often a user picked each."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Case, Category
+
+
+def active_categories(session: Session) -> list[Category]:
+    """The active categories in their configured order."""
+    return list(session.scalars(select(Category).where(Category.active).order_by(Category.sort, Category.code)))
+
+
+def category_counts(session: Session, user_id: int) -> dict[str, int]:
+    """How many cases this user logged per category code (for "most used first")."""
+    rows = session.execute(
+        select(Category.code, func.count(Case.id))
+        .join(Case, Case.category_id == Category.id)
+        .where(Case.reporter_id == user_id)
+        .group_by(Category.code))
+    return {code: count for code, count in rows}

@@ -1,0 +1,1 @@
+"""Desk pages' data and maps: folium map builders with local assets, base maps, scope of areas."""

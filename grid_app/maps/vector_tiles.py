@@ -1,0 +1,107 @@
+"""Vector tiles (ST_AsMVT) for layers too large to embed, and the folium layer that draws them."""
+from __future__ import annotations
+
+import math
+
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+from folium.template import Template
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidInput, NotFound
+from ..gcj02 import wgs84_to_gcj02
+from .assets import VECTORGRID_JS
+
+EXTENT = 4096
+MAX_ZOOM = 22
+_R = 6378137.0
+
+# Fill colour by residents, as community.RESIDENT_CLASSES (kept in SQL so tiles carry it).
+_BUILDING_SQL = """
+WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS geom)
+SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
+  SELECT b.code, b.name, b.floors, b.households, b.residents, p.name AS party,
+         CASE WHEN b.residents <= 0 THEN '#e5e7eb' WHEN b.residents <= 50 THEN '#fde68a'
+              WHEN b.residents <= 150 THEN '#fbbf24' WHEN b.residents <= 300 THEN '#f97316'
+              ELSE '#c2410c' END AS fill,
+         ST_AsMVTGeom(ST_Translate(ST_Transform(b.geom, 3857), :dx, :dy), bounds.geom, {extent}, 64, true) AS geom
+  FROM building b CROSS JOIN bounds
+  LEFT JOIN party_organisation p ON p.building_id = b.id
+  WHERE b.geom && ST_Transform(ST_Expand(bounds.geom, :pad), 4326)
+    AND (CAST(:community AS text) IS NULL OR b.community_id = (SELECT id FROM community WHERE code = :community))
+) t WHERE t.geom IS NOT NULL
+""".format(extent=EXTENT)
+# Buildings coloured as coverage.minutes_colour: thirds of the threshold, red when not covered.
+_COVERAGE_SQL = """
+WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS geom)
+SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
+  SELECT b.code, b.name, b.residents,
+         CASE WHEN r.distance_m IS NULL THEN NULL ELSE round(r.distance_m / :speed / 60.0) || ' min' END AS walk,
+         CASE WHEN b.residents <= 0 THEN '#d1d5db'
+              WHEN r.distance_m IS NULL OR r.distance_m > :threshold THEN '#dc2626'
+              WHEN r.distance_m <= :threshold / 3 THEN '#166534'
+              WHEN r.distance_m <= :threshold * 2 / 3 THEN '#22c55e' ELSE '#bef264' END AS fill,
+         ST_AsMVTGeom(ST_Translate(ST_Transform(b.geom, 3857), :dx, :dy), bounds.geom, {extent}, 64, true) AS geom
+  FROM building b CROSS JOIN bounds
+  LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
+  WHERE b.geom && ST_Transform(ST_Expand(bounds.geom, :pad), 4326)
+    AND (CAST(:community AS text) IS NULL OR b.community_id = (SELECT id FROM community WHERE code = :community))
+) t WHERE t.geom IS NOT NULL
+""".format(extent=EXTENT)
+LAYERS = {"buildings": _BUILDING_SQL, "coverage": _COVERAGE_SQL}
+
+
+def _tile_centre(z: int, x: int, y: int) -> tuple[float, float]:
+    n = 2 ** z
+    lon = (x + 0.5) / n * 360.0 - 180.0
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (y + 0.5) / n))))
+    return lon, lat
+
+
+def _mercator(lon: float, lat: float) -> tuple[float, float]:
+    return _R * math.radians(lon), _R * math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def gcj02_offset_m(z: int, x: int, y: int) -> tuple[float, float]:
+    """The GCJ-02 shift at the tile's centre in Web-Mercator metres.
+
+    One translation per tile: the shift changes by well under a metre across a tile at street zooms."""
+    lon, lat = _tile_centre(z, x, y)
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    x0, y0 = _mercator(lon, lat)
+    x1, y1 = _mercator(float(glon), float(glat))
+    return x1 - x0, y1 - y0
+
+
+def tile(session: Session, layer: str, z: int, x: int, y: int, *, community: str | None = None,
+         gcj02: bool = False, params: dict | None = None) -> bytes:
+    """One Mapbox vector tile of a layer (empty bytes when nothing is there); params feed the layer's SQL."""
+    if layer not in LAYERS:
+        raise NotFound(f"no tile layer {layer!r}; one of {', '.join(LAYERS)}", code="layer_not_found")
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
+        raise InvalidInput(f"tile {z}/{x}/{y} does not exist", code="bad_tile")
+    dx, dy = gcj02_offset_m(z, x, y) if gcj02 else (0.0, 0.0)
+    pad = 2 * math.pi * _R / 2 ** z * 64 / EXTENT + abs(dx) + abs(dy)  # the buffer, and what the shift moves in
+    data = session.execute(text(LAYERS[layer]), {"z": z, "x": x, "y": y, "dx": dx, "dy": dy, "pad": pad,
+                                                  "community": community, **(params or {})}).scalar()
+    return bytes(data or b"")
+
+
+class VectorTileLayer(JSCSSMixin, Layer):
+    """A Leaflet.VectorGrid layer over one of the tile routes, with escaped click popups."""
+
+    local_assets = ([VECTORGRID_JS], [])
+    default_js = [VECTORGRID_JS]
+    default_css: list = []
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = gridDesk.vectorTiles({{ this.url|tojson }}, {{ this.layer|tojson }},
+                {{ this.style|tojson }}, {{ this.spec|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str, layer: str, name: str, *, style: dict, spec: dict, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "VectorTileLayer"
+        self.url, self.layer, self.style, self.spec = url, layer, style, spec

@@ -1,0 +1,131 @@
+/* My tasks: what is still on the phone (pending, sending, failed, recently sent) and the open
+   cases of my grids, overdue first, then the ones due soonest. */
+(function () {
+  "use strict";
+  const T = M.TEXT;
+  const OPEN = "collected,registered,dispatched,handling,reported";
+  const DAY = 24 * 3600 * 1000;
+
+  function caseUrl(id) {
+    return M.BOOT.urls.case.replace(/shell$/, String(id));
+  }
+
+  function chip(item) {
+    const label = { pending: T.pending, sending: T.sending, sent: T.sent, failed: T.failed }[item.status];
+    return `<span class="m-chip-status s-${item.status}">${M.esc(label)}</span>`;
+  }
+
+  async function renderOutbox() {
+    const items = (await Outbox.all()).reverse();
+    const section = document.getElementById("outbox-section");
+    const list = document.getElementById("outbox-list");
+    section.hidden = items.length === 0;
+    const waiting = items.filter((i) => i.status !== "sent" && i.user === M.BOOT.user).length;
+    const badge = document.getElementById("m-pending-badge");
+    badge.hidden = waiting === 0;
+    badge.textContent = waiting;
+    list.innerHTML = items.map((i) => {
+      const photos = i.status === "sent" || !(i.photos || []).length ? "" : ` · ${M.esc(M.fmt(T.photos, { n: (i.photos || []).length }))}`;
+      let detail = "";
+      if (i.user !== M.BOOT.user) {
+        detail = `<p class="m-item-note">${M.esc(M.fmt(T.belongsTo, { user: i.user }))}</p>`;
+      } else if (i.status === "sent") {
+        detail = `<p class="m-item-note ok">${M.esc(M.fmt(T.sentAs, { id: i.caseId }))}`
+          + (i.grid ? ` · ${M.esc(i.grid.name)}` : ` · ${M.esc(T.unlocated)}`) + "</p>";
+      } else if (i.error) {
+        const next = i.status === "pending" && i.nextTry > Date.now() && navigator.onLine
+          ? " · " + M.fmt(T.nextTry, { time: M.when(new Date(i.nextTry).toISOString()) }) : "";
+        detail = `<p class="m-item-note ${i.status === "failed" ? "bad" : ""}">${M.esc(i.error.message)}${M.esc(next)}</p>`;
+      }
+      const buttons = i.status === "failed" && i.user === M.BOOT.user
+        ? `<div class="m-item-actions"><button type="button" class="secondary" data-retry="${M.esc(i.key)}">${M.esc(T.retry)}</button>
+           <button type="button" class="secondary danger" data-remove="${M.esc(i.key)}">${M.esc(T.remove)}</button></div>` : "";
+      const body = `<div class="m-item-head"><strong>${M.esc(i.categoryName)}</strong>${chip(i)}</div>
+        <p class="m-item-text">${M.esc(i.fields.description)}</p>
+        <p class="m-item-meta">${M.esc(M.when(new Date(i.createdAt).toISOString()))}${photos}</p>${detail}${buttons}`;
+      return i.status === "sent" && i.caseId
+        ? `<li class="m-item o-${i.status}" data-key="${M.esc(i.key)}"><a href="${caseUrl(i.caseId)}">${body}</a></li>`
+        : `<li class="m-item o-${i.status}" data-key="${M.esc(i.key)}">${body}</li>`;
+    }).join("");
+    list.querySelectorAll("[data-retry]").forEach((b) => b.addEventListener("click", () => Outbox.retry(b.dataset.retry)));
+    list.querySelectorAll("[data-remove]").forEach((b) => b.addEventListener("click", () => {
+      if (confirm(T.confirmRemove)) Outbox.remove(b.dataset.remove);
+    }));
+  }
+
+  function deadlineChip(c) {
+    if (!c.deadline) return "";
+    const left = new Date(c.deadline).getTime() - Date.now();
+    if (c.overdue || left < 0) return `<span class="m-due over">${M.esc(M.fmt(T.overdueBy, { t: M.duration(left) }))}</span>`;
+    return `<span class="m-due ${left < DAY ? "soon" : ""}">${M.esc(M.fmt(T.dueIn, { t: M.duration(left) }))}</span>`;
+  }
+
+  function renderCases(cases) {
+    const list = document.getElementById("tasks-list");
+    list.setAttribute("aria-busy", "false");
+    // Overdue first, then by deadline; the API already orders by deadline, this keeps it explicit.
+    cases.sort((a, b) => (b.overdue - a.overdue) || ((a.deadline || "9") < (b.deadline || "9") ? -1 : 1));
+    const now = Date.now();
+    document.getElementById("n-overdue").textContent = cases.filter((c) => c.overdue).length;
+    document.getElementById("n-soon").textContent = cases.filter((c) => !c.overdue && c.deadline
+      && new Date(c.deadline).getTime() - now < DAY).length;
+    document.getElementById("n-open").textContent = cases.length;
+    if (!cases.length) {
+      list.innerHTML = `<li class="m-empty">${M.esc(T.tasksEmpty)}</li>`;
+      return;
+    }
+    list.innerHTML = cases.map((c) => `
+      <li class="m-item${c.overdue ? " t-over" : ""}"><a href="${caseUrl(c.id)}">
+        <div class="m-item-head"><strong>${M.esc(c.category.name)}</strong>
+          <span class="m-state st-${M.esc(c.state)}">${M.esc(M.BOOT.states[c.state] || c.state)}</span></div>
+        <p class="m-item-text">${M.esc(c.description)}</p>
+        <p class="m-item-meta">${deadlineChip(c)}<span>${M.esc(c.grid ? c.grid.name : T.unlocated)}</span>
+          ${c.address ? `<span>${M.esc(c.address)}</span>` : ""}<span class="m-id">#${c.id}</span></p>
+      </a></li>`).join("");
+  }
+
+  async function loadCases() {
+    const note = document.getElementById("tasks-note");
+    let r;
+    try {
+      r = await M.api("/cases?order=deadline&limit=200&state=" + OPEN);
+    } catch (e) {
+      r = { status: 0 };
+    }
+    if (r.ok) {
+      renderCases(r.body.cases);
+      note.hidden = !r.cached;
+      note.textContent = T.offlineData;
+    } else if (r.status !== 401) {
+      note.hidden = false;
+      note.textContent = M.fmt(T.loadFailed, { msg: (r.body && r.body.message) || T.networkError });
+      document.getElementById("tasks-list").innerHTML = "";
+    }
+  }
+
+  window.addEventListener("outbox-change", () => {
+    renderOutbox();
+    clearTimeout(window.__reloadCases);
+    window.__reloadCases = setTimeout(loadCases, 800);  // a case just sent joins the task list
+  });
+  window.addEventListener("online", loadCases);
+  /** Fetch what the pages need through the service worker, so it has them for offline use. */
+  function warm() {
+    if (!navigator.serviceWorker) return;
+    const grids = () => {
+      if (navigator.onLine && M.BOOT.community) {
+        M.api("/grids?community=" + encodeURIComponent(M.BOOT.community) + "&limit=500").catch(() => null);
+      }
+    };
+    if (navigator.serviceWorker.controller) {
+      grids();
+    } else {
+      // First visit: this page loaded before the worker took over, so fetch again through it.
+      navigator.serviceWorker.addEventListener("controllerchange", () => { grids(); loadCases(); }, { once: true });
+    }
+  }
+
+  renderOutbox();
+  loadCases();
+  warm();
+})();

@@ -1,0 +1,171 @@
+"""Desk pages for cases: the filtered list, one case with its timeline, and the action form."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from ..cases import intake, queries, transitions
+from ..cases import clock
+from ..cases.scope import get_case
+from ..errors import Conflict, DomainError, InvalidInput, NotFound
+from ..extensions import db
+from ..maps import areas, labels
+from ..models import LEVELS, OPEN_STATES, STATES
+from .api_cases import photo_url
+
+bp = Blueprint("case_pages", __name__)
+PAGE_SIZE = 50
+FILTER_KEYS = ("state", "category", "grid", "level", "overdue", "text", "since", "until")
+
+
+def lang() -> str:
+    """The UI language code of this request."""
+    locale = get_locale()
+    return locale.language if locale else "zh"
+
+
+@bp.app_template_filter("local_time")
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time in the display time zone (DISPLAY_TIMEZONE, default Asia/Shanghai)."""
+    if value is None:
+        return "—"
+    zone = ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai"))
+    return value.astimezone(zone).strftime(fmt)
+
+
+@bp.app_context_processor
+def desk_helpers() -> dict:
+    """Label helpers for every desk template."""
+    code = lang()
+    return {"state_name": lambda s: labels.state_name(s, code),
+            "level_name": lambda v: labels.level_name(v, code),
+            "action_name": lambda a: labels.action_name(a, code),
+            "category_name": lambda c: labels.category_name(c, code),
+            "state_colour": lambda s: labels.STATE_COLOURS.get(s, "#6b7280")}
+
+
+def _filter_args(args) -> MultiDict:
+    """The query string as parse_filter wants it: 'open' is every open state, `until` a whole day."""
+    out = MultiDict({k: args.get(k, "") for k in FILTER_KEYS})
+    if out["state"] == "open":
+        out["state"] = ",".join(OPEN_STATES)
+    until = out["until"]
+    if len(until) == 10:  # a date from the form: include that whole day
+        try:
+            out["until"] = (date.fromisoformat(until) + timedelta(days=1)).isoformat()
+        except ValueError as exc:
+            raise InvalidInput(_("The end date must look like 2024-05-31."), code="bad_filter") from exc
+    try:
+        page = int(args.get("page") or 1)
+    except ValueError as exc:
+        raise InvalidInput(_("The page number must be a whole number."), code="bad_paging") from exc
+    if page < 1:
+        raise InvalidInput(_("The page number must be a whole number."), code="bad_paging")
+    out["limit"], out["offset"] = str(PAGE_SIZE), str((page - 1) * PAGE_SIZE)
+    return out
+
+
+@bp.get("/cases")
+@login_required
+def case_list():
+    """Cases in the user's scope with filters and paging."""
+    shown = {k: request.args.get(k, "") for k in FILTER_KEYS}
+    error, cases, total, page = None, [], 0, 1
+    try:
+        f = queries.parse_filter(_filter_args(request.args))
+        page = f.offset // PAGE_SIZE + 1
+        cases, total = queries.list_cases(db.session, current_user, f)
+    except InvalidInput as exc:
+        error = exc.message
+    now = clock.now()
+    return render_template(
+        "cases/list.html", cases=cases, total=total, page=page, page_size=PAGE_SIZE, shown=shown,
+        error=error, now=now, open_states=OPEN_STATES, states=STATES, levels=LEVELS,
+        categories=areas.categories(db.session), grids=areas.grids_of(db.session, current_user),
+        page_url=lambda p: url_for("case_pages.case_list", **{**shown, "page": p}),
+    ), 400 if error else 200
+
+
+def _visible_duplicates(case) -> list:
+    """Possible duplicates of the case that the user may also see."""
+    found = []
+    for other in intake.possible_duplicates(db.session, case):
+        try:
+            found.append(get_case(db.session, current_user, other.id))
+        except NotFound:
+            continue
+    return found
+
+
+def _render_case(case, form_error: str | None = None, stale: bool = False, status: int = 200, form=None):
+    return render_template(
+        "cases/detail.html", case=case, now=clock.now(), open_states=OPEN_STATES,
+        actions=transitions.available_actions(current_user, case), duplicates=_visible_duplicates(case),
+        photo_url=photo_url, form_error=form_error, stale=stale, form=form or {},
+    ), status
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def case_detail(case_id: int):
+    """One case: details, photos, timeline, duplicates and the actions the user may take."""
+    return _render_case(get_case(db.session, current_user, case_id))
+
+
+def _whole(value: str | None, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise InvalidInput(_("%(name)s must be a whole number.", name=name), code="bad_body") from exc
+
+
+FORM_MESSAGES = {  # error code → what the desk user reads at the form
+    "illegal_transition": lambda: _("That action is not possible in the case's current state."),
+    "forbidden": lambda: _("Your role may not take that action at the case's current level."),
+    "unlocated": lambda: _("This case is not located to a grid yet; it can only be rejected."),
+    "bad_rating": lambda: _("Choose a rating from 1 to 5 to evaluate."),
+    "bad_merge": lambda: _("Enter the number of another open case to merge into."),
+    "case_not_found": lambda: _("There is no such case to merge into (or you may not see it)."),
+    "bad_note": lambda: _("The note is too long (at most 2000 characters)."),
+    "bad_action": lambda: _("Choose one of the actions shown."),
+}
+
+
+@bp.post("/cases/<int:case_id>/act")
+@login_required
+def case_act(case_id: int):
+    """Apply the chosen action from the case page's form, then show the case again."""
+    get_case(db.session, current_user, case_id)  # out of scope: 404 before anything else
+    form = request.form
+    action = form.get("action", "")
+    try:
+        case = transitions.transition(
+            db.session, current_user, case_id, action, note=form.get("note") or None,
+            version=_whole(form.get("version"), _("Version")), into=_whole(form.get("into"), _("Case number")),
+            rating=_whole(form.get("rating"), _("Rating")))
+    except DomainError as exc:
+        return _retry_page(case_id, exc)
+    flash(_("Done: %(action)s.", action=labels.action_name(action, lang())), "ok")
+    return redirect(url_for("case_pages.case_detail", case_id=case.id))
+
+
+def _retry_page(case_id: int, exc: DomainError):
+    """The case page again with the error at the form, the typed note kept."""
+    db.session.rollback()
+    case = get_case(db.session, current_user, case_id)
+    stale = isinstance(exc, Conflict) and exc.code == "stale_version"
+    if stale:
+        message = _("This case was changed by someone else meanwhile. Reload the page to see the latest "
+                    "state, then try again.")
+    else:
+        message = FORM_MESSAGES[exc.code]() if exc.code in FORM_MESSAGES else exc.message
+    status = 400 if isinstance(exc, NotFound) else exc.status  # a missing merge target is a form error
+    return _render_case(case, form_error=message, stale=stale, status=status, form=request.form)

@@ -1,0 +1,85 @@
+"""Dashboards: a community's indicators per grid with trend and overdue list; a street's communities compared."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..cases import indicators, queries
+from ..errors import InvalidInput
+from ..extensions import db
+from ..maps import areas, trends
+from .case_pages import lang
+
+bp = Blueprint("dashboard", __name__)
+RATE_KEYS = ("grid_rate", "community_rate", "on_time_rate", "reopen_rate")
+
+
+def _period() -> tuple[indicators.Period, dict, str | None]:
+    """The period of the form (inclusive dates; default the last 30 days), and any error."""
+    shown = {"since": request.args.get("since", ""), "until": request.args.get("until", "")}
+    until = shown["until"]
+    try:
+        if until:
+            until = (date.fromisoformat(until) + timedelta(days=1)).isoformat()
+        return indicators.parse_period(shown["since"] or None, until or None), shown, None
+    except (ValueError, InvalidInput) as exc:
+        message = exc.message if isinstance(exc, InvalidInput) else _("Dates must look like 2024-05-31.")
+        return indicators.parse_period(None, None), shown, message
+
+
+def _columns() -> list[tuple[str, str]]:
+    zh = lang() == "zh"
+    return [(key, zh_name if zh else en_name) for key, zh_name, en_name in indicators.COLUMNS]
+
+
+def _zone() -> str:
+    return current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
+
+
+@bp.get("/communities/<code>/dashboard")
+@login_required
+def community_dashboard(code: str):
+    """Indicators per grid, weekly trend, top categories and the overdue list of one community."""
+    community = areas.community_in_scope(db.session, current_user, code)
+    period, shown, error = _period()
+    rows = trends.grid_indicators(db.session, current_user, community, period)
+    trend = trends.weekly_trend(db.session, current_user, period.until, community_ids=[community.id], zone=_zone())
+    top = trends.top_categories(db.session, current_user, period, community_ids=[community.id])
+    overdue, overdue_total = queries.list_cases(db.session, current_user, queries.CaseFilter(
+        community=community.code, overdue=True, order="deadline", limit=20))
+    return render_template(
+        "dashboard/community.html", community=community, rows=rows, columns=_columns(), rate_keys=RATE_KEYS,
+        period=period, shown=shown, error=error, overdue=overdue, overdue_total=overdue_total,
+        chart=_chart_data(trend, top), page="dashboard"), 400 if error else 200
+
+
+def _chart_data(trend: list[dict], top: list[dict]) -> dict:
+    zh = lang() == "zh"
+    return {"weeks": [t["week"][5:] for t in trend], "logged": [t["logged"] for t in trend],
+            "closed": [t["closed"] for t in trend],
+            "categories": [t["name"] if zh else t["name_en"] for t in top], "counts": [t["n"] for t in top],
+            "labels": {"logged": _("Logged"), "closed": _("Closed"), "cases": _("Cases"),
+                       "week": _("Week starting")}}
+
+
+@bp.get("/streets/<code>/compare")
+@login_required
+def street_compare(code: str):
+    """The communities of a street side by side: indicators, open and overdue cases, weekly trend."""
+    street = areas.street_in_scope(db.session, current_user, code)
+    period, shown, error = _period()
+    communities = sorted(street.communities, key=lambda c: c.code)
+    rows = trends.community_indicators(db.session, current_user, communities, period)
+    trend = trends.weekly_trend(db.session, current_user, period.until, community_ids=[c.id for c in communities],
+                                zone=_zone())
+    top = trends.top_categories(db.session, current_user, period, community_ids=[c.id for c in communities])
+    chart = _chart_data(trend, top)
+    chart["communities"] = [r["name"] for r in rows]
+    chart["rates"] = {key: [r[key] for r in rows] for key in ("grid_rate", "community_rate", "on_time_rate")}
+    chart["rate_labels"] = {k: name for k, name in _columns() if k in chart["rates"]}
+    return render_template("dashboard/street.html", street=street, rows=rows, columns=_columns(),
+                           rate_keys=RATE_KEYS, period=period, shown=shown, error=error, chart=chart,
+                           page="compare"), 400 if error else 200

@@ -1,0 +1,164 @@
+"""Map pages: the community map, the case heat map, the coverage map, and vector tiles."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import coverage_service
+from ..cases.indicators import parse_period
+from ..errors import DomainError, InvalidInput
+from ..extensions import db
+from ..maps import areas, builder, data, heat
+from ..maps import coverage as coverage_maps
+from ..maps import coverage_view
+from ..maps import community as community_maps
+from ..maps import vector_tiles
+from ..maps.providers import Provider, ProviderError, provider_from_config
+from .case_pages import lang
+
+bp = Blueprint("maps", __name__)
+DEFAULT_EMBED_MAX = 3000  # buildings above this come as vector tiles instead of embedded GeoJSON
+
+
+def provider() -> tuple[Provider, str | None]:
+    """The configured base map, or none with the reason when the setting is unusable."""
+    try:
+        return provider_from_config(current_app.config), None
+    except ProviderError as exc:
+        current_app.logger.warning("base map: %s", exc)
+        return Provider("none"), str(exc)
+
+
+def static_url(path: str) -> str:
+    """URL of a file under static/."""
+    return url_for("static", filename=path)
+
+
+def zone() -> str:
+    """The display time zone."""
+    return current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
+
+
+def tiles_url(layer: str, gcj02: bool, **params) -> str:
+    """The vector-tile URL template of a layer, for Leaflet ({z}/{x}/{y} left in place)."""
+    base = url_for("maps.tile", layer=layer, z=0, x=0, y=0, **{k: v for k, v in params.items() if v},
+                   shift="gcj02" if gcj02 else None)
+    return base.replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf", 1)
+
+
+@bp.get("/communities/<code>/map")
+@login_required
+def community_map(code: str):
+    """The community's map with its layers, a legend in the UI language, and counts beside it."""
+    community = areas.community_in_scope(db.session, current_user, code)
+    base, problem = provider()
+    limit = current_app.config.get("MAP_EMBED_MAX_FEATURES", DEFAULT_EMBED_MAX)
+    count = data.count_buildings(db.session, community)
+    layers = data.hierarchy_layers(db.session, community, with_buildings=count <= limit)
+    cases = data.case_features(db.session, current_user, community)
+    facilities = data.facility_features(db.session, community)
+    stats = _stats(layers, cases)
+    m = community_maps.community_map(
+        layers, cases, facilities, base, lang=lang(), zone=zone(),
+        case_url=lambda i: url_for("case_pages.case_detail", case_id=i),
+        building_tiles_url=tiles_url("buildings", base.gcj02, community=community.code) if count > limit else None)
+    return render_template("maps/community.html", community=community, map=builder.render_parts(m, static_url),
+                           stats=stats, problem=problem, page="map")
+
+
+def _stats(layers: data.CommunityLayers, cases: list[dict]) -> dict:
+    return {"grids": len(layers.grids), "areas": len(layers.areas), "buildings": layers.building_count,
+            "residents": sum(g["properties"]["residents"] for g in layers.grids),
+            "open": sum(1 for c in cases if c["properties"]["open"]),
+            "overdue": sum(1 for c in cases if c["properties"]["overdue"]),
+            "grid_rows": [g["properties"] for g in layers.grids],
+            "branches": sum(1 for a in layers.areas if a["properties"]["branch"])}
+
+
+@bp.get("/tiles/<layer>/<int:z>/<int:x>/<int:y>.pbf")
+@login_required
+def tile(layer: str, z: int, x: int, y: int):
+    """A Mapbox vector tile; ?community= limits it to one community, ?shift=gcj02 moves it to GCJ-02."""
+    community = request.args.get("community") or None
+    if community:
+        areas.community_in_scope(db.session, current_user, community)
+    params = {}
+    if layer == "coverage":  # colours by the walking threshold of a facility type
+        ftype = coverage_service.facility_type(db.session, request.args.get("type", ""))
+        minutes = coverage_service.check_minutes(request.args.get("minutes"), ftype.circle_minutes)
+        speed = current_app.config["WALK_SPEED_M_S"]
+        params = {"t": ftype.id, "threshold": minutes * 60 * speed, "speed": speed}
+    body = vector_tiles.tile(db.session, layer, z, x, y, community=community,
+                             gcj02=request.args.get("shift") == "gcj02", params=params)
+    return Response(body, mimetype="application/vnd.mapbox-vector-tile",
+                    headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.get("/communities/<code>/heatmap")
+@login_required
+def heat_map(code: str):
+    """Where cases were logged in a period (default: the last 90 days), optionally of one category."""
+    community = areas.community_in_scope(db.session, current_user, code)
+    base, problem = provider()
+    shown = {k: request.args.get(k, "") for k in ("since", "until", "category")}
+    error = None
+    try:
+        period = parse_period(shown["since"] or None, _day_after(shown["until"]), default_days=90)
+    except InvalidInput as exc:
+        error, period = exc.message, parse_period(None, None, default_days=90)
+    categories = areas.categories(db.session)
+    if shown["category"] and shown["category"] not in {c.code for c in categories}:
+        error, shown["category"] = _("Unknown category %(code)s.", code=shown["category"]), ""
+    layers = data.hierarchy_layers(db.session, community, with_buildings=False)
+    points, counts = data.heat_points(db.session, current_user, community, period.since, period.until,
+                                      shown["category"] or None)
+    m = heat.heat_map(layers, points, base)
+    return render_template("maps/heat.html", community=community, map=builder.render_parts(m, static_url),
+                           problem=problem, page="heat", shown=shown, error=error, period=period,
+                           categories=categories, counts=counts, total=len(points)), 400 if error else 200
+
+
+def _day_after(day: str) -> str | None:
+    """An inclusive end date from the form as the exclusive bound parse_period wants."""
+    from datetime import date, timedelta
+    if not day:
+        return None
+    try:
+        return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    except ValueError:
+        return day  # parse_period reports it
+
+
+@bp.get("/communities/<code>/coverage")
+@login_required
+def coverage_map(code: str):
+    """Homes by walking minutes to the nearest facility of a type, isochrones and covered shares."""
+    community = areas.community_in_scope(db.session, current_user, code)
+    types = areas.facility_types(db.session)
+    shown = {"type": request.args.get("type") or (types[0].code if types else ""),
+             "minutes": request.args.get("minutes", "")}
+    speed = current_app.config["WALK_SPEED_M_S"]
+    context = {"community": community, "types": types, "shown": shown, "page": "coverage"}
+    try:
+        summary = coverage_service.coverage_for_community(db.session, community.code, shown["type"],
+                                                          shown["minutes"] or None, speed)
+        distances = coverage_service.building_distances(db.session, community.code, shown["type"], speed)
+        iso = coverage_service.isochrones_geojson(db.session, shown["type"], summary["minutes"], speed,
+                                                  community.code)["features"]
+    except DomainError as exc:
+        return render_template("maps/coverage.html", error=exc.message, **context), exc.status
+    base, problem = provider()
+    limit = current_app.config.get("MAP_EMBED_MAX_FEATURES", DEFAULT_EMBED_MAX)
+    embed = len(distances) <= limit
+    layers = data.hierarchy_layers(db.session, community, with_buildings=embed)
+    view = coverage_view.prepare(layers, distances, iso, summary, speed)
+    ftype = next(t for t in types if t.code == shown["type"])
+    type_name = ftype.name if lang() == "zh" else ftype.name_en
+    m = coverage_maps.coverage_map(
+        layers, view["buildings"], iso, data.facilities_near(db.session, community, ftype.code, summary["threshold_m"]),
+        base, minutes=summary["minutes"], type_name=type_name,
+        building_tiles_url=None if embed else tiles_url("coverage", base.gcj02, community=community.code,
+                                                         type=ftype.code, minutes=f"{summary['minutes']:g}"))
+    return render_template("maps/coverage.html", map=builder.render_parts(m, static_url), summary=summary,
+                           uncovered=view["uncovered"], type_name=type_name, problem=problem, **context)
