@@ -26,17 +26,23 @@ def to_csv(rows: list[dict], columns, lang: str = "zh") -> bytes:
 
 def to_xlsx(rows: list[dict], columns, lang: str = "zh", title: str = "Sheet1") -> bytes:
     """An .xlsx workbook with one sheet, bold headings and readable column widths."""
+    return to_xlsx_sheets([(title, rows, columns)], lang)
+
+
+def to_xlsx_sheets(sheets: list[tuple[str, list[dict], list]], lang: str = "zh") -> bytes:
+    """An .xlsx workbook with one sheet per (title, rows, columns)."""
     wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(headings(columns, lang))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([row.get(k) for k, _, _ in columns])
-    for i, heading in enumerate(headings(columns, lang), start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(10, len(heading) * 2 + 2)
-    ws.freeze_panes = "A2"
+    wb.remove(wb.active)
+    for title, rows, columns in sheets:
+        ws = wb.create_sheet(title[:31])
+        ws.append(headings(columns, lang))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append([row.get(k) for k, _, _ in columns])
+        for i, heading in enumerate(headings(columns, lang), start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(10, len(heading) * 2 + 2)
+        ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

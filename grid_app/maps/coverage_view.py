@@ -36,3 +36,27 @@ def prepare(layers: CommunityLayers, distances: list[dict], isochrones: list[dic
     for f in isochrones:
         f["properties"]["minutes_text"] = _("%(m)s min", m=f"{f['properties']['minutes']:g}")
     return {"buildings": layers.buildings, "uncovered": uncovered}
+
+
+def build(session, community, type_code: str, minutes, speed_m_s: float, base, *, lang: str,
+          embed_limit: int, tiles_url=None) -> dict:
+    """The coverage map of a community and what is shown beside it (used by the page and by reports).
+
+    tiles_url(type_code, minutes) gives a vector-tile URL when buildings are too many to embed."""
+    from .. import coverage_service
+    from . import data
+    from .coverage import coverage_map
+    summary = coverage_service.coverage_for_community(session, community.code, type_code, minutes, speed_m_s)
+    distances = coverage_service.building_distances(session, community.code, type_code, speed_m_s)
+    iso = coverage_service.isochrones_geojson(session, type_code, summary["minutes"], speed_m_s,
+                                              community.code)["features"]
+    embed = len(distances) <= embed_limit or tiles_url is None
+    layers = data.hierarchy_layers(session, community, with_buildings=embed)
+    view = prepare(layers, distances, iso, summary, speed_m_s)
+    ftype = summary["type"]
+    type_name = ftype["name"] if lang == "zh" else coverage_service.facility_type(session, type_code).name_en
+    m = coverage_map(layers, view["buildings"], iso,
+                     data.facilities_near(session, community, type_code, summary["threshold_m"]),
+                     base, minutes=summary["minutes"], type_name=type_name,
+                     building_tiles_url=None if embed else tiles_url(type_code, summary["minutes"]))
+    return {"map": m, "summary": summary, "uncovered": view["uncovered"], "type_name": type_name}

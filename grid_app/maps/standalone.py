@@ -18,3 +18,13 @@ def community_map_file(session: Session, user, code: str, config, *, inline: boo
     m = community_map(layers, data.case_features(session, user, community), data.facility_features(session, community),
                       provider_from_config(config), lang=lang, zone=config.get("DISPLAY_TIMEZONE", "Asia/Shanghai"))
     return standalone_html(m, inline=inline)
+
+
+def coverage_map_file(session: Session, code: str, type_code: str, minutes, config, *, inline: bool = True,
+                      lang: str = "zh") -> str:
+    """The coverage map of a community for one facility type as a standalone HTML document."""
+    from ..hierarchy import community_by_code
+    from .coverage_view import build
+    built = build(session, community_by_code(session, code), type_code, minutes, config["WALK_SPEED_M_S"],
+                  provider_from_config(config), lang=lang, embed_limit=10**9)
+    return standalone_html(built["map"], inline=inline)

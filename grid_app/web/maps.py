@@ -140,25 +140,15 @@ def coverage_map(code: str):
              "minutes": request.args.get("minutes", "")}
     speed = current_app.config["WALK_SPEED_M_S"]
     context = {"community": community, "types": types, "shown": shown, "page": "coverage"}
+    base, problem = provider()
     try:
-        summary = coverage_service.coverage_for_community(db.session, community.code, shown["type"],
-                                                          shown["minutes"] or None, speed)
-        distances = coverage_service.building_distances(db.session, community.code, shown["type"], speed)
-        iso = coverage_service.isochrones_geojson(db.session, shown["type"], summary["minutes"], speed,
-                                                  community.code)["features"]
+        built = coverage_view.build(
+            db.session, community, shown["type"], shown["minutes"] or None, speed, base, lang=lang(),
+            embed_limit=current_app.config.get("MAP_EMBED_MAX_FEATURES", DEFAULT_EMBED_MAX),
+            tiles_url=lambda t, mins: tiles_url("coverage", base.gcj02, community=community.code, type=t,
+                                                minutes=f"{mins:g}"))
     except DomainError as exc:
         return render_template("maps/coverage.html", error=exc.message, **context), exc.status
-    base, problem = provider()
-    limit = current_app.config.get("MAP_EMBED_MAX_FEATURES", DEFAULT_EMBED_MAX)
-    embed = len(distances) <= limit
-    layers = data.hierarchy_layers(db.session, community, with_buildings=embed)
-    view = coverage_view.prepare(layers, distances, iso, summary, speed)
-    ftype = next(t for t in types if t.code == shown["type"])
-    type_name = ftype.name if lang() == "zh" else ftype.name_en
-    m = coverage_maps.coverage_map(
-        layers, view["buildings"], iso, data.facilities_near(db.session, community, ftype.code, summary["threshold_m"]),
-        base, minutes=summary["minutes"], type_name=type_name,
-        building_tiles_url=None if embed else tiles_url("coverage", base.gcj02, community=community.code,
-                                                         type=ftype.code, minutes=f"{summary['minutes']:g}"))
-    return render_template("maps/coverage.html", map=builder.render_parts(m, static_url), summary=summary,
-                           uncovered=view["uncovered"], type_name=type_name, problem=problem, **context)
+    return render_template("maps/coverage.html", map=builder.render_parts(built["map"], static_url),
+                           summary=built["summary"], uncovered=built["uncovered"], type_name=built["type_name"],
+                           problem=problem, **context)

@@ -1,0 +1,84 @@
+"""A planner's coverage report for one community: CSV, GeoJSON, Excel and a standalone HTML map."""
+from __future__ import annotations
+
+import json
+import os
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from . import coverage_service, tables
+from .hierarchy import community_by_code
+
+BUILDING_COLUMNS = [
+    ("code", "楼栋编码", "Building code"), ("name", "楼栋", "Building"), ("area_code", "小区编码", "Area code"),
+    ("residents", "居民", "Residents"), ("type", "设施类型", "Facility type"),
+    ("distance_m", "步行距离(米)", "Walking distance (m)"), ("minutes", "步行时间(分钟)", "Walking minutes"),
+    ("covered", "是否覆盖", "Covered"), ("status", "状态", "Status")]
+SUMMARY_COLUMNS = [
+    ("type", "设施类型", "Facility type"), ("minutes", "步行分钟", "Minutes"), ("area_code", "小区编码", "Area code"),
+    ("area_name", "小区", "Residential area"), ("residents_total", "居民", "Residents"),
+    ("residents_covered", "覆盖居民", "Covered residents"), ("share", "覆盖率", "Share covered")]
+
+
+def build_rows(session: Session, community_code: str, type_codes: list[str], minutes, speed_m_s: float,
+               progress: bool = True) -> tuple[list[dict], list[dict], dict]:
+    """Per building and type, and per residential area and type; plus the summaries by type."""
+    community_by_code(session, community_code)  # NotFound before any work
+    buildings, summary_rows, summaries = [], [], {}
+    for code in tqdm(type_codes, desc="coverage by facility type", unit="type", disable=not progress):
+        summary = coverage_service.coverage_for_community(session, community_code, code, minutes, speed_m_s)
+        summaries[code] = summary
+        threshold = summary["threshold_m"]
+        for b in coverage_service.building_distances(session, community_code, code, speed_m_s):
+            if not b["residents"]:
+                continue
+            d = b["distance_m"]
+            buildings.append({**b, "type": code, "minutes": None if d is None else round(d / speed_m_s / 60, 1),
+                              "distance_m": None if d is None else round(d, 1),
+                              "covered": "是" if d is not None and d <= threshold else "否"})
+        summary_rows.append({"type": code, "minutes": summary["minutes"], "area_code": "", "area_name": "（合计）",
+                             "residents_total": summary["residents_total"],
+                             "residents_covered": summary["residents_covered"], "share": summary["share"]})
+        summary_rows.extend({"type": code, "minutes": summary["minutes"], "area_code": a["code"],
+                             "area_name": a["name"], "residents_total": a["residents_total"],
+                             "residents_covered": a["residents_covered"], "share": a["share"]}
+                            for a in summary["by_residential_area"])
+    return buildings, summary_rows, summaries
+
+
+def buildings_geojson(session: Session, community_code: str, rows: list[dict]) -> dict:
+    """The buildings with their coverage per type as GeoJSON properties."""
+    shapes = dict(session.execute(text(
+        "SELECT b.code, ST_AsGeoJSON(b.geom, 7) FROM building b JOIN community c ON c.id = b.community_id "
+        "WHERE c.code = :c"), {"c": community_code}).all())
+    props: dict[str, dict] = {}
+    for r in rows:
+        p = props.setdefault(r["code"], {"code": r["code"], "name": r["name"], "residents": r["residents"],
+                                         "area_code": r["area_code"]})
+        p[f"{r['type']}_m"] = r["distance_m"]
+        p[f"{r['type']}_covered"] = r["covered"] == "是"
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": code, "properties": p, "geometry": json.loads(shapes[code])}
+        for code, p in props.items() if code in shapes]}
+
+
+def write_report(session: Session, out_dir: str, community_code: str, type_codes: list[str], minutes,
+                 speed_m_s: float, map_html, lang: str = "zh", progress: bool = True) -> dict[str, str]:
+    """Write the four files; map_html(type_code, minutes) returns the map page. Returns their paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    buildings, summary_rows, summaries = build_rows(session, community_code, type_codes, minutes, speed_m_s, progress)
+    stem = os.path.join(out_dir, f"coverage-{community_code}")
+    paths = {"csv": stem + ".csv", "geojson": stem + ".geojson", "xlsx": stem + ".xlsx", "html": stem + ".html"}
+    with open(paths["csv"], "wb") as fh:
+        fh.write(tables.to_csv(buildings, BUILDING_COLUMNS, lang))
+    with open(paths["geojson"], "w", encoding="utf-8") as fh:
+        json.dump(buildings_geojson(session, community_code, buildings), fh, ensure_ascii=False)
+    with open(paths["xlsx"], "wb") as fh:
+        fh.write(tables.to_xlsx_sheets([("覆盖汇总" if lang == "zh" else "Summary", summary_rows, SUMMARY_COLUMNS),
+                                        ("楼栋" if lang == "zh" else "Buildings", buildings, BUILDING_COLUMNS)], lang))
+    first = type_codes[0]
+    with open(paths["html"], "w", encoding="utf-8") as fh:
+        fh.write(map_html(first, summaries[first]["minutes"]))
+    return paths
