@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .accounts import create_user
 from .importer import import_files
-from .models import Community, Grid, Street
+from .models import Community, Grid, NetworkEdge, Street
+from .network_store import read_network_file, replace_network
 from .reference import seed_reference_data
 
 DEMO_LAYERS = ("streets", "communities", "grids", "residential_areas", "buildings", "facilities")
@@ -25,7 +26,16 @@ def load_demo_data(session: Session, folder: str, config) -> list[str]:
     lines.append(f"{len(report.warnings)} warning(s) (e.g. street-side buildings in no residential area)")
     lines.extend(create_demo_users(session, config["GRID_APP_DEMO_PASSWORD"]))
     session.commit()
+    lines.append(load_demo_network(session, os.path.join(folder, "network.geojson")))
     return lines
+
+
+def load_demo_network(session: Session, path: str) -> str:
+    """Store the demo walking network unless a network is already stored (keeps re-runs fast)."""
+    if session.scalar(select(func.count()).select_from(NetworkEdge)):
+        return "walking network already stored (flask grid import-network replaces it)"
+    report = replace_network(session, read_network_file(path), progress=False)
+    return f"walking network: {report.nodes} nodes, {report.edges} edges, {report.length_km:.0f} km"
 
 
 def create_demo_users(session: Session, password: str) -> list[str]:

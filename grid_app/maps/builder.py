@@ -138,5 +138,9 @@ def standalone_html(m: folium.Map, inline: bool = True) -> str:
     """The map as one HTML document; with inline=True it needs no server (JS/CSS copied in)."""
     assets.localise(m, assets.static_path_url)
     html = m.get_root().render()
+    # DeskMap styles only its div (for app pages); a file of its own must give the page a height.
+    page_style = ('<meta name="viewport" content="width=device-width, initial-scale=1">'
+                  "<style>html, body { width: 100%; height: 100%; margin: 0; padding: 0; }</style>")
+    html = html.replace("<head>", "<head>" + page_style, 1)
     return assets.inline_assets(html) if inline else html
 

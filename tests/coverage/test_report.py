@@ -30,3 +30,4 @@ def test_report_files_match_the_api(app, login, covered, tmp_path):  # noqa: F81
     assert {f["id"] for f in geo["features"]} >= {d.COMM_A + "B901"}
     html = open(paths["html"], encoding="utf-8").read()
     assert "https://cdn" not in html and "L.map" in html and "步行" in html
+    assert "html, body { width: 100%; height: 100%" in html  # the map fills the page
