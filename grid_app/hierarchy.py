@@ -12,6 +12,7 @@ from .errors import InvalidInput, NotFound
 from .models import Building, Community, Grid, PartyOrganisation, ResidentialArea, Street
 
 MAX_LIMIT = 5000
+MAX_OFFSET = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ def parse_paging(limit, offset, default_limit: int = 500) -> tuple[int, int]:
         off = 0 if offset in (None, "") else int(offset)
     except ValueError as exc:
         raise InvalidInput("limit and offset must be whole numbers", code="bad_paging") from exc
-    if not (1 <= lim <= MAX_LIMIT) or off < 0:
-        raise InvalidInput(f"limit must be 1..{MAX_LIMIT} and offset >= 0", code="bad_paging")
+    if not (1 <= lim <= MAX_LIMIT) or not 0 <= off <= MAX_OFFSET:  # past bigint, PostgreSQL fails
+        raise InvalidInput(f"limit must be 1..{MAX_LIMIT} and offset 0..{MAX_OFFSET}", code="bad_paging")
     return lim, off
 
 
@@ -150,13 +151,13 @@ def _org(org: PartyOrganisation) -> dict:
     return {"kind": org.kind, "name": org.name, "secretary": org.secretary, "members": org.members}
 
 
-def list_communities(session: Session) -> list[dict]:
-    """Every community with its street, grid count and residents, for index pages."""
+def list_communities(session: Session, ids: list[int] | None = None) -> list[dict]:
+    """Communities (all, or those with the given ids) with street, grid count and residents."""
     rows = session.execute(
         select(Community.code, Community.name, Street.name.label("street"),
                select(func.count(Grid.id)).where(Grid.community_id == Community.id)
                .scalar_subquery().label("grids"),
                select(func.coalesce(func.sum(Building.residents), 0))
                .where(Building.community_id == Community.id).scalar_subquery().label("residents"))
-        .join(Street).order_by(Community.code)).all()
+        .join(Street).where(True if ids is None else Community.id.in_(ids)).order_by(Community.code)).all()
     return [dict(r._mapping) for r in rows]

@@ -1,9 +1,10 @@
-"""JSON API for locating points and browsing the hierarchy."""
+"""JSON API for locating points (public) and browsing the hierarchy (logged-in users)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user, login_required
 
-from .. import hierarchy, locate
+from .. import area_scope, hierarchy, locate
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
 
@@ -38,6 +39,8 @@ def locate_batch():
         raise InvalidInput(f"at most {limit} points per request, got {len(points)}",
                            code="too_many_points")
     crs = body.get("crs", "wgs84")
+    if crs not in locate.CRS_CHOICES:  # checked here too, so an empty batch refuses a bad crs alike
+        raise InvalidInput(f"crs must be one of {', '.join(locate.CRS_CHOICES)}, not {crs!r}", code="bad_crs")
     lons, lats = [], []
     for index, pt in enumerate(points):
         if not isinstance(pt, (list, tuple)) or len(pt) != 2:
@@ -61,30 +64,36 @@ def _listing(layer: str):
 
 
 @bp.get("/communities")
+@login_required
 def communities():
     """Communities as GeoJSON."""
     return _listing("communities")
 
 
 @bp.get("/grids")
+@login_required
 def grids():
     """Grids as GeoJSON."""
     return _listing("grids")
 
 
 @bp.get("/residential-areas")
+@login_required
 def residential_areas():
     """Residential areas as GeoJSON."""
     return _listing("residential-areas")
 
 
 @bp.get("/buildings")
+@login_required
 def buildings():
     """Buildings as GeoJSON."""
     return _listing("buildings")
 
 
 @bp.get("/communities/<code>")
+@login_required
 def community(code: str):
     """One community's summary: grids, residential areas, party organisations, residents."""
-    return jsonify(hierarchy.community_summary(db.session, code))
+    community = area_scope.community_in_scope(db.session, current_user, code)
+    return jsonify(hierarchy.community_summary(db.session, community.code))

@@ -7,7 +7,7 @@ bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 PAGING = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000}},
-          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}]
+          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}]
 LAYER_QUERY = [{"name": "community", "in": "query", "schema": {"type": "string"}},
                {"name": "bbox", "in": "query", "schema": {"type": "string"},
                 "description": "minlon,minlat,maxlon,maxlat"}, *PAGING]
@@ -42,12 +42,12 @@ OPERATIONS = [
      {"type": "object", "required": ["points"], "properties": {
          "points": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
          "crs": {"type": "string", "enum": ["wgs84", "gcj02"]}}}, "200", False),
-    ("/api/v1/communities", "get", "Communities as GeoJSON", LAYER_QUERY, None, "200", False),
+    ("/api/v1/communities", "get", "Communities as GeoJSON", LAYER_QUERY, None, "200", True),
     ("/api/v1/communities/{code}", "get", "One community's summary",
-     [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}], None, "200", False),
-    ("/api/v1/grids", "get", "Grids as GeoJSON", LAYER_QUERY, None, "200", False),
-    ("/api/v1/residential-areas", "get", "Residential areas as GeoJSON", LAYER_QUERY, None, "200", False),
-    ("/api/v1/buildings", "get", "Buildings as GeoJSON", LAYER_QUERY, None, "200", False),
+     [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}], None, "200", True),
+    ("/api/v1/grids", "get", "Grids as GeoJSON", LAYER_QUERY, None, "200", True),
+    ("/api/v1/residential-areas", "get", "Residential areas as GeoJSON", LAYER_QUERY, None, "200", True),
+    ("/api/v1/buildings", "get", "Buildings as GeoJSON", LAYER_QUERY, None, "200", True),
     ("/api/v1/categories", "get", "Case categories with level and deadlines", [], None, "200", False),
     ("/api/v1/facility-types", "get", "Facility types with their circle level", [], None, "200", False),
     ("/api/v1/auth/token", "post", "Exchange user name and password for a bearer token", [],
@@ -72,11 +72,11 @@ OPERATIONS = [
     ("/api/v1/coverage", "get", "Residents within walking time of a facility type",
      [{"name": "community", "in": "query", "required": True, "schema": {"type": "string"}},
       {"name": "type", "in": "query", "required": True, "schema": {"type": "string"}},
-      {"name": "minutes", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 30}}],
+      {"name": "minutes", "in": "query", "schema": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 30}}],
      None, "200", True),
     ("/api/v1/isochrones", "get", "Walking-time areas of each facility of a type (GeoJSON)",
      [{"name": "type", "in": "query", "required": True, "schema": {"type": "string"}},
-      {"name": "minutes", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 30}},
+      {"name": "minutes", "in": "query", "schema": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 30}},
       {"name": "community", "in": "query", "schema": {"type": "string"}}], None, "200", True),
     ("/api/v1/exports/cases.{fmt}", "get", "Cases as CSV, Excel or GeoJSON, streamed (case-list filters)",
      [{"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["csv", "xlsx", "geojson"]}},
@@ -103,6 +103,9 @@ def document(extra: list[tuple] | None = None) -> dict:
             "400": {"description": "bad input", "content": {"application/json": {"schema": ERROR}}},
             "404": {"description": "not found or out of scope", "content": {"application/json": {"schema": ERROR}}},
         }}
+        if path.endswith("/auth/token"):  # wrong user name or password
+            op["responses"]["401"] = {"description": "bad credentials",
+                                      "content": {"application/json": {"schema": ERROR}}}
         if login:
             op["security"] = [{"bearer": []}, {"session": []}]
             op["responses"]["401"] = {"description": "no login", "content": {"application/json": {"schema": ERROR}}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import hierarchy
+from .. import area_scope, hierarchy
 from ..extensions import db
 
 bp = Blueprint("pages", __name__)
@@ -24,12 +24,14 @@ def home():
 @bp.get("/communities")
 @login_required
 def index():
-    """The district overview: every community."""
-    return render_template("index.html", communities=hierarchy.list_communities(db.session))
+    """The district overview: every community the user may see."""
+    ids = [c.id for c in area_scope.communities_of(db.session, current_user)]
+    return render_template("index.html", communities=hierarchy.list_communities(db.session, ids))
 
 
 @bp.get("/communities/<code>")
 @login_required
 def community(code: str):
     """One community: grids, residential areas, party organisations and residents."""
-    return render_template("community.html", c=hierarchy.community_summary(db.session, code))
+    community = area_scope.community_in_scope(db.session, current_user, code)
+    return render_template("community.html", c=hierarchy.community_summary(db.session, community.code))

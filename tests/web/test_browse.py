@@ -13,28 +13,29 @@ from ..geo import lonlat
     ("residential-areas", [d.AREA]),
     ("buildings", [d.COURTYARD, d.TOWER, d.COMM_B + "B001"]),
 ])
-def test_listing_is_geojson(client, layer, codes):
-    body = client.get(f"/api/v1/{layer}?community=").get_json()
+def test_listing_is_geojson(login, layer, codes):
+    body = login("planner").get(f"/api/v1/{layer}?community=").get_json()
     assert body["type"] == "FeatureCollection"
     got = [f["id"] for f in body["features"] if f["id"].startswith(d.STREET)]
     assert got == codes
     assert all(f["geometry"]["type"] == "MultiPolygon" for f in body["features"])
 
 
-def test_filter_by_community_and_paging(client):
-    body = client.get(f"/api/v1/grids?community={d.COMM_A}&limit=1&offset=1").get_json()
+def test_filter_by_community_and_paging(login):
+    body = login("planner").get(f"/api/v1/grids?community={d.COMM_A}&limit=1&offset=1").get_json()
     assert body["total"] == 2 and [f["id"] for f in body["features"]] == [d.GRID_A2]
     assert body["features"][0]["properties"]["workers"] == "李四、王五"
 
 
-def test_filter_by_bbox(client):
+def test_filter_by_bbox(login):
+    client = login("planner")
     (x0, y0), (x1, y1) = lonlat(1150, -50), lonlat(1350, 150)  # around the exclave only
     body = client.get(f"/api/v1/grids?bbox={x0},{y0},{x1},{y1}").get_json()
     assert [f["id"] for f in body["features"]] == [d.GRID_A2]
 
 
-def test_buildings_carry_residents(client):
-    body = client.get(f"/api/v1/buildings?community={d.COMM_A}").get_json()
+def test_buildings_carry_residents(login):
+    body = login("planner").get(f"/api/v1/buildings?community={d.COMM_A}").get_json()
     props = {f["id"]: f["properties"] for f in body["features"]}
     assert props[d.TOWER]["residents"] == 390 and props[d.TOWER]["floors"] == 18
 
@@ -44,13 +45,13 @@ def test_buildings_carry_residents(client):
     ("limit=0", "bad_paging"), ("limit=x", "bad_paging"), ("offset=-1", "bad_paging"),
     ("limit=100000", "bad_paging"),
 ])
-def test_listing_errors(client, query, code):
-    res = client.get(f"/api/v1/grids?{query}")
+def test_listing_errors(login, query, code):
+    res = login("planner").get(f"/api/v1/grids?{query}")
     assert res.status_code == 400 and res.get_json()["error"] == code
 
 
-def test_community_summary_sums_residents_upward(client):
-    body = client.get(f"/api/v1/communities/{d.COMM_A}").get_json()
+def test_community_summary_sums_residents_upward(login):
+    body = login("planner").get(f"/api/v1/communities/{d.COMM_A}").get_json()
     assert body["residents"] == 520 and body["households"] == 188
     area = body["residential_areas"][0]
     assert area["residents"] == 520 and area["grid"] == d.GRID_A1
@@ -60,8 +61,8 @@ def test_community_summary_sums_residents_upward(client):
     assert grids[d.GRID_A1]["residents"] == 520 and grids[d.GRID_A2]["residents"] == 0
 
 
-def test_unknown_community_is_404_json(client):
-    res = client.get("/api/v1/communities/000000000000")
+def test_unknown_community_is_404_json(login):
+    res = login("planner").get("/api/v1/communities/000000000000")
     assert res.status_code == 404 and res.get_json()["error"] == "community_not_found"
 
 
