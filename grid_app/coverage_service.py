@@ -155,6 +155,24 @@ GROUP BY ra.code, ra.name ORDER BY ra.code NULLS LAST
 """)
 
 
+_BY_GRID = text("""
+SELECT g.code, g.name,
+       coalesce(sum(b.residents), 0) AS total,
+       coalesce(sum(b.residents) FILTER (WHERE r.distance_m <= :threshold), 0) AS covered
+FROM building b
+JOIN community c ON c.id = b.community_id
+LEFT JOIN grid g ON g.id = b.grid_id
+LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
+WHERE c.code = :community AND b.residents > 0
+GROUP BY g.code, g.name ORDER BY g.code NULLS LAST
+""")
+
+
+def _shares(rows) -> list[dict]:
+    return [{"code": r.code, "name": r.name, "residents_total": int(r.total), "residents_covered": int(r.covered),
+             "share": round(int(r.covered) / int(r.total), 4) if r.total else None} for r in rows]
+
+
 def coverage_for_community(session: Session, community_code: str, type_code: str, minutes,
                            speed_m_s: float) -> dict:
     """Residents within the walking time of a facility type, for a community and its areas."""
@@ -164,8 +182,8 @@ def coverage_for_community(session: Session, community_code: str, type_code: str
     mins = check_minutes(minutes, ftype.circle_minutes)
     ensure_fresh(session, type_code, speed_m_s)
     threshold = mins * 60.0 * speed_m_s
-    rows = session.execute(_BY_AREA, {"threshold": threshold, "t": ftype.id,
-                                      "community": community.code}).all()
+    params = {"threshold": threshold, "t": ftype.id, "community": community.code}
+    rows = session.execute(_BY_AREA, params).all()
     total = sum(int(r.total) for r in rows)
     covered = sum(int(r.covered) for r in rows)
     return {
@@ -174,11 +192,9 @@ def coverage_for_community(session: Session, community_code: str, type_code: str
         "minutes": mins, "threshold_m": round(threshold, 1), "speed_m_s": speed_m_s,
         "residents_total": total, "residents_covered": covered,
         "share": round(covered / total, 4) if total else None,
-        "by_residential_area": [
-            {"code": r.code, "name": r.name if r.code else "（不属于任何小区）",
-             "residents_total": int(r.total), "residents_covered": int(r.covered),
-             "share": round(int(r.covered) / int(r.total), 4) if r.total else None}
-            for r in rows],
+        "by_residential_area": [{**a, "name": a["name"] if a["code"] else "（不属于任何小区）"}
+                                for a in _shares(rows)],
+        "by_grid": _shares(session.execute(_BY_GRID, params).all()),
     }
 
 

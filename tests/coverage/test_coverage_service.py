@@ -172,3 +172,10 @@ def test_siting_bad_k(covered):
     from grid_app.siting_service import site
     with pytest.raises(InvalidInput):
         site(covered, "health_station", 0, 5, SPEED)
+
+
+def test_coverage_by_grid_adds_up(covered):
+    result = coverage_service.coverage_for_community(covered, d.COMM_A, "health_station", 15, SPEED)
+    assert sum(g["residents_total"] for g in result["by_grid"]) == result["residents_total"]
+    assert sum(g["residents_covered"] for g in result["by_grid"]) == result["residents_covered"]
+    assert {g["code"] for g in result["by_grid"]} >= {d.GRID_A1}
