@@ -1,7 +1,9 @@
 """Walking isochrones: the buffered part of the street network within each distance of a facility."""
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import shapely
@@ -63,6 +65,27 @@ def _grouped(group: np.ndarray, items: np.ndarray) -> dict[int, np.ndarray]:
     return {int(g): part for g, part in zip(heads, np.split(items, cuts))}
 
 
+def _chains(group: np.ndarray, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(group, line) after joining each group's pieces end to end into longer lines.
+
+    Why: unioning the buffers is the slow part, and one buffer of a chain replaces one per piece.
+    """
+    # A zero-length piece (reach ending on a node) still buffers to a disc; line_merge would drop it.
+    dot = shapely.length(lines) == 0
+    if dot.all():
+        return group, lines
+    order = np.flatnonzero(~dot)[np.argsort(group[~dot], kind="stable")]
+    heads, dense = np.unique(group[order], return_inverse=True)
+    merged = shapely.line_merge(shapely.multilinestrings(lines[order], indices=dense))
+    parts, owner = shapely.get_parts(merged, return_index=True)
+    return np.concatenate([heads[owner], group[dot]]), np.concatenate([parts, lines[dot]])
+
+
+def _workers(n_tasks: int) -> int:
+    """Threads for the per-isochrone unions: one per core, at most one per task."""
+    return max(1, min(os.cpu_count() or 1, n_tasks))
+
+
 def isochrones(graph: WalkGraph, facility_snaps: Snaps, thresholds_m: Sequence[float],
                buffer_m: float = DEFAULT_BUFFER_M, quad_segs: int = 2, use_faces: bool = True) -> np.ndarray:
     """(facilities x thresholds) array of WGS84 polygons; empty for unsnapped facilities.
@@ -108,15 +131,17 @@ def isochrones(graph: WalkGraph, facility_snaps: Snaps, thresholds_m: Sequence[f
     geoms = np.empty(len(edge), dtype=object)
     geoms[whole] = graph.edges_xy[edge[whole]]
     geoms[~whole] = LineTable(graph.edges_xy).substrings(edge[~whole], f0[~whole], f1[~whole])
-    line_groups = _grouped(group, shapely.buffer(geoms, buffer_m, quad_segs=quad_segs))
+    line_groups = _grouped(*_chains(group, geoms))
+
     def merge(g: int) -> None:
-        pieces = list(line_groups.get(g, []))
+        pieces = list(shapely.buffer(line_groups.get(g, []), buffer_m, quad_segs=quad_segs))
         if g in face_groups:
             block_union = shapely.coverage_union_all(face_groups[g])
             pieces.append(shapely.buffer(block_union, buffer_m, quad_segs=quad_segs))
         result[g] = shapely.union_all(pieces)
 
-    # shapely's union_all holds the GIL (measured), so threads would not help here.
-    for g in set(line_groups) | set(face_groups):
-        merge(g)
+    # union_all releases the GIL, so groups can share the cores.
+    todo = sorted(set(line_groups) | set(face_groups))
+    with ThreadPoolExecutor(_workers(len(todo))) as pool:
+        list(pool.map(merge, todo))
     return graph.unproject(result).reshape(n_fac, n_thr)

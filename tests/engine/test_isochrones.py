@@ -65,3 +65,18 @@ def test_partial_edge_is_cut():
     fs = snap(g, np.column_stack([net.lon[:1], net.lat[:1]]), 5)
     poly = g.project(isochrones(g, fs, [300.0], buffer_m=10.0, use_faces=False).ravel())[0]
     assert poly.area == pytest.approx(2 * (300 * 20) + np.pi * 100, rel=0.05)
+
+
+def test_chains_keep_the_buffered_shape():
+    from grid_app.coverage.isochrones import _chains
+
+    lines = shapely.linestrings([[[0, 0], [50, 0]], [[50, 0], [50, 80]], [[200, 0], [260, 0]],
+                                 [[400, 0], [400, 0]], [[50, 0], [90, 30]]])
+    group = np.array([3, 3, 3, 3, 7])
+    g2, merged = _chains(group, lines)
+    for g in (3, 7):
+        before = shapely.union_all(shapely.buffer(lines[group == g], 10.0, quad_segs=2))
+        after = shapely.union_all(shapely.buffer(merged[g2 == g], 10.0, quad_segs=2))
+        # The zero-length piece at x=400 must still leave its disc.
+        assert shapely.area(shapely.symmetric_difference(before, after)) < 1e-3 * before.area
+    assert len(merged) < len(lines)
