@@ -153,10 +153,10 @@ def escalate_cmd():
 
 @grid_cli.command("import-network")
 @click.argument("path", type=click.Path())
-@click.option("--pois", is_flag=True, help="Also print buildings and facilities found by OSM tags.")
+@click.option("--pois", is_flag=True, help="Also import buildings and facilities found by OSM tags into the "
+                                            "stored communities (residents estimated from footprint x levels).")
 def import_network(path, pois):
     """Replace the walking network from an OSM extract (.osm.pbf, .osm) or a line layer."""
-    from .errors import DomainError
     from .network_store import read_network_file, replace_network
     try:
         network = read_network_file(path)
@@ -172,9 +172,18 @@ def import_network(path, pois):
         click.echo(f"warning: {len(small)} disconnected piece(s) besides the main network "
                    f"({report.component_sizes[0]} nodes); largest other piece has {small[0]} nodes")
     if pois:
-        from .network.osm import read_osm_pois
-        buildings, facilities = read_osm_pois(path)
-        click.echo(f"OSM: {len(buildings)} buildings, {len(facilities)} facilities by tag")
+        from .osm_pois import import_osm_pois
+        try:
+            counts = import_osm_pois(db.session, path)
+        except ImportFailed as exc:
+            for problem in exc.problems[:20]:
+                click.echo(str(problem), err=True)
+            click.echo(f"buildings and facilities refused: {len(exc.problems)} problem(s)", err=True)
+            sys.exit(1)
+        audit.record(db.session, "import-osm-pois", {"file": os.path.basename(path), **counts})
+        db.session.commit()
+        click.echo(f"OSM: {counts['buildings']} buildings and {counts['facilities']} facilities imported; "
+                   f"{counts['buildings_outside']} buildings outside every community skipped")
 
 
 @grid_cli.command("coverage")
@@ -194,7 +203,6 @@ def coverage_cmd(type_codes):
         click.echo(f"{code}: {result['homes']} homes, {result['facilities']} facilities, "
                    f"{result['homes_unsnapped']} homes off the network, {result['seconds']} s")
 
-from . import cli_open311  # noqa: E402,F401  (attaches the Open311 API key commands)
 
 
 @grid_cli.command("backup")
@@ -228,3 +236,6 @@ def restore_cmd(archive, yes):
     audit.record(db.session, "restore", {"file": archive, "backup_created_at": manifest["created_at"]})
     db.session.commit()
     click.echo(f"restored {archive} (schema {manifest['schema_revision']}, {manifest['counts']['case_record']} cases)")
+
+
+from . import cli_open311  # noqa: E402,F401  (attaches the Open311 API key commands)

