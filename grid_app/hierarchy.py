@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput, NotFound
+from .locate import flush_tiny
 from .models import Building, Community, Grid, PartyOrganisation, ResidentialArea, Street
 
 MAX_LIMIT = 5000
@@ -44,7 +45,7 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
         raise InvalidInput("bbox must be four finite numbers 'minlon,minlat,maxlon,maxlat'",
                            code="bad_bbox")
-    minx, miny, maxx, maxy = values
+    minx, miny, maxx, maxy = (flush_tiny(v) for v in values)
     if minx > maxx or miny > maxy or not (-180 <= minx <= 180 and -90 <= miny <= 90
                                            and -180 <= maxx <= 180 and -90 <= maxy <= 90):
         raise InvalidInput("bbox must satisfy min <= max within lon/lat ranges", code="bad_bbox")

@@ -7,6 +7,7 @@ to the nearest grid within ``snap_m`` metres; farther than that it is unlocated 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,16 +107,22 @@ def check_coordinates(lon, lat, crs: str = "wgs84") -> tuple[float, float]:
                            code="bad_crs")
     try:
         x, y = float(lon), float(lat)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: a JSON integer past float range
         raise InvalidInput(f"lon and lat must be numbers, got {lon!r}, {lat!r}",
                            code="bad_coordinates") from exc
     if not (math.isfinite(x) and math.isfinite(y)):
         raise InvalidInput("lon and lat must be finite numbers", code="bad_coordinates")
     if not (-180.0 <= x <= 180.0 and -90.0 <= y <= 90.0):
         raise InvalidInput(f"coordinates out of range: lon={x}, lat={y}", code="bad_coordinates")
+    x, y = flush_tiny(x), flush_tiny(y)
     if crs == "gcj02":
         x, y = gcj02.gcj02_to_wgs84(x, y)
     return x, y
+
+
+def flush_tiny(value: float) -> float:
+    """0.0 for a subnormal float (below 2.2e-308), which PostgreSQL's float8 refuses as an underflow."""
+    return value if value == 0.0 or abs(value) >= sys.float_info.min else 0.0
 
 
 # From this many points on, a batch goes through the in-process index (same answers, far faster).

@@ -76,11 +76,17 @@ class LocateIndex:
         missing = np.flatnonzero(grid < 0)
         if len(missing) and self.metric_tree is not None:
             metric = shapely.transform(pts[missing], self._project)
-            (qi, ti), dist = self.metric_tree.query_nearest(metric, max_distance=snap_m, return_distance=True,
-                                                            all_matches=True)
+            # Every grid within snap_m, not only query_nearest's: two grids sharing the nearest vertex are
+            # equally near, but float noise in the projected distance would hide one of them.
+            qi, ti = self.metric_tree.query(metric, predicate="dwithin", distance=snap_m)
+            dist = shapely.distance(metric[qi], self.metric_tree.geometries[ti])
             if len(qi):
-                # Equal distances: the smallest code wins, as in SQL.
-                order = np.lexsort((ti, dist, qi))
+                # Equal distances (to a micrometre): the smallest code wins, as in SQL.
+                best = np.full(len(missing), np.inf)
+                np.minimum.at(best, qi, dist)
+                near = dist <= best[qi] + 1e-6
+                qi, ti, dist = qi[near], ti[near], dist[near]
+                order = np.lexsort((ti, qi))
                 qi, ti, dist = qi[order], ti[order], dist[order]
                 first = np.r_[True, qi[1:] != qi[:-1]]
                 grid[missing[qi[first]]] = ti[first]

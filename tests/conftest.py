@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask import g, request_started
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -69,7 +70,21 @@ def session(app):
 
 
 @pytest.fixture()
-def client(app, session):
+def request_scoped_login(app, session):
+    """Forget the logged-in user between requests, as production does.
+
+    The `session` fixture keeps one app context pushed for the whole test and Flask reuses it for
+    every request, so Flask-Login's cached g._login_user would carry one request's login into the next.
+    """
+    def forget(sender, **extra):
+        g.pop("_login_user", None)
+    request_started.connect(forget, app)
+    yield
+    request_started.disconnect(forget, app)
+
+
+@pytest.fixture()
+def client(app, session, request_scoped_login):
     """A test client whose requests share the rolled-back session."""
     return app.test_client()
 

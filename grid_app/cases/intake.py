@@ -76,11 +76,11 @@ def _optional_float(value, name: str, lo: float, hi: float) -> float | None:
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: a JSON integer past float range
         raise InvalidInput(f"{name} must be a number", code=f"bad_{name}") from exc
     if not (lo <= number <= hi):
         raise InvalidInput(f"{name} must be between {lo} and {hi}", code=f"bad_{name}")
-    return number
+    return locate.flush_tiny(number)
 
 
 def _optional_int(value, name: str, lo: int, hi: int) -> int | None:

@@ -68,7 +68,7 @@ def parse_query(args) -> RequestQuery:
 def parse_id(raw: str) -> int:
     """A service_request_id as a case id, or InvalidInput."""
     text = str(raw).strip()
-    if not text.isdigit() or len(text) > 12:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:  # isdigit alone takes '²', which int() refuses
         raise InvalidInput(f"service_request_id {text!r} is not a request id", code="bad_query")
     return int(text)
 
@@ -76,7 +76,7 @@ def parse_id(raw: str) -> int:
 def _whole(raw, name: str, default: int, lo: int, hi: int) -> int:
     if raw in (None, ""):
         return default
-    if not str(raw).isdigit() or not (lo <= int(raw) <= hi):
+    if not (str(raw).isascii() and str(raw).isdigit()) or not (lo <= int(raw) <= hi):
         raise InvalidInput(f"{name} must be a whole number from {lo} to {hi}", code="bad_query")
     return int(raw)
 

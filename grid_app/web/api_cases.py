@@ -93,8 +93,10 @@ def transition(case_id: int):
         version = None if version in (None, "") else int(version)
         into = None if fields.get("into") in (None, "") else int(fields["into"])
         rating = None if fields.get("rating") in (None, "") else int(fields["rating"])
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int() of an infinite JSON number
         raise InvalidInput("version, into and rating must be whole numbers", code="bad_body") from exc
+    if fields.get("note") is not None and not isinstance(fields["note"], str):
+        raise InvalidInput("note must be text", code="bad_body")
     if uploads and fields.get("action") != "report":
         raise InvalidInput("photos can only come with the report action", code="bad_body")
     checked = photos.check_photos(uploads)

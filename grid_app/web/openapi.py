@@ -16,6 +16,8 @@ CASE_FILTERS = [{"name": n, "in": "query", "schema": {"type": t}} for n, t in (
     ("level", "string"), ("overdue", "boolean"), ("unlocated", "boolean"), ("bbox", "string"),
     ("since", "string"), ("until", "string"), ("text", "string"), ("order", "string"))] + PAGING
 CASE_ID = [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+# OpenAPI 3.0 (JSON Schema draft 4): exclusiveMinimum is a flag on minimum, not a number.
+MINUTES = {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 30}
 COORDS = [{"name": "lon", "in": "query", "required": True, "schema": {"type": "number"}},
           {"name": "lat", "in": "query", "required": True, "schema": {"type": "number"}},
           {"name": "crs", "in": "query", "schema": {"type": "string", "enum": ["wgs84", "gcj02"]}}]
@@ -72,11 +74,11 @@ OPERATIONS = [
     ("/api/v1/coverage", "get", "Residents within walking time of a facility type",
      [{"name": "community", "in": "query", "required": True, "schema": {"type": "string"}},
       {"name": "type", "in": "query", "required": True, "schema": {"type": "string"}},
-      {"name": "minutes", "in": "query", "schema": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 30}}],
+      {"name": "minutes", "in": "query", "schema": MINUTES}],
      None, "200", True),
     ("/api/v1/isochrones", "get", "Walking-time areas of each facility of a type (GeoJSON)",
      [{"name": "type", "in": "query", "required": True, "schema": {"type": "string"}},
-      {"name": "minutes", "in": "query", "schema": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 30}},
+      {"name": "minutes", "in": "query", "schema": MINUTES},
       {"name": "community", "in": "query", "schema": {"type": "string"}}], None, "200", True),
     ("/api/v1/exports/cases.{fmt}", "get", "Cases as CSV, Excel or GeoJSON, streamed (case-list filters)",
      [{"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["csv", "xlsx", "geojson"]}},
