@@ -26,9 +26,9 @@ WITH pts AS (
     FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) WITH ORDINALITY AS t(x, y, i)
 )
 SELECT pts.i,
-       COALESCE(inside.id, near.id) AS grid_id,
+       gr.id, gr.code, gr.name, c.id, c.code, c.name,
        CASE WHEN inside.id IS NULL THEN near.dist ELSE 0.0 END AS snapped_m,
-       ra.id AS ra_id, b.id AS building_id
+       ra.id, ra.code, ra.name, b.id, b.code, b.name
 FROM pts
 LEFT JOIN LATERAL (
     SELECT grid.id FROM grid WHERE ST_Covers(grid.geom, pts.g) ORDER BY grid.code LIMIT 1
@@ -42,23 +42,19 @@ LEFT JOIN LATERAL (
       AND ST_DWithin(grid.geom::geography, pts.g::geography, :snap_m)
     ORDER BY ST_Distance(grid.geom::geography, pts.g::geography), grid.code LIMIT 1
 ) near ON true
+LEFT JOIN grid gr ON gr.id = COALESCE(inside.id, near.id)
+LEFT JOIN community c ON c.id = gr.community_id
 LEFT JOIN LATERAL (
-    SELECT residential_area.id FROM residential_area
+    SELECT residential_area.id, residential_area.code, residential_area.name FROM residential_area
     WHERE ST_Covers(residential_area.geom, pts.g) ORDER BY residential_area.code LIMIT 1
 ) ra ON true
 LEFT JOIN LATERAL (
-    SELECT building.id FROM building
+    SELECT building.id, building.code, building.name FROM building
     WHERE ST_Covers(building.geom, pts.g) ORDER BY building.code LIMIT 1
 ) b ON true
 ORDER BY pts.i
 """)
 
-_NAMES_SQL = {
-    "grid": text("SELECT g.id, g.code, g.name, c.id, c.code, c.name FROM grid g "
-                 "JOIN community c ON c.id = g.community_id WHERE g.id = ANY(:ids)"),
-    "residential_area": text("SELECT id, code, name FROM residential_area WHERE id = ANY(:ids)"),
-    "building": text("SELECT id, code, name FROM building WHERE id = ANY(:ids)"),
-}
 
 
 @dataclass(frozen=True)
@@ -157,38 +153,15 @@ def locate_with_sql(session: Session, lons, lats, snap_m: float) -> list[Locatio
     if not xs:
         return []
     rows = session.execute(_LOCATE_SQL, {"xs": xs, "ys": ys, "snap_m": float(snap_m)}).all()
-    grids, areas, buildings = _load_places(session, rows)
-    result = []
-    for _, grid_id, snapped, ra_id, building_id in rows:
-        grid_place, community_place = grids.get(grid_id, (None, None))
-        result.append(Location(
-            community=community_place, grid=grid_place,
-            residential_area=areas.get(ra_id), building=buildings.get(building_id),
-            snapped_m=float(snapped) if grid_id is not None else None,
-        ))
-    return result
+    return [Location(
+        community=_place(r[4:7]), grid=_place(r[1:4]), residential_area=_place(r[8:11]),
+        building=_place(r[11:14]), snapped_m=float(r[7]) if r[1] is not None else None) for r in rows]
+
+
+def _place(row) -> Place | None:
+    return Place(*row) if row[0] is not None else None
 
 
 def locate_one(session: Session, lon: float, lat: float, snap_m: float) -> Location:
     """Locate one WGS84 point."""
     return locate_with_sql(session, [lon], [lat], snap_m)[0]
-
-
-def _load_places(session: Session, rows):
-    grid_ids = sorted({r[1] for r in rows if r[1] is not None})
-    ra_ids = sorted({r[3] for r in rows if r[3] is not None})
-    b_ids = sorted({r[4] for r in rows if r[4] is not None})
-    grids = {}
-    if grid_ids:
-        for gid, gcode, gname, cid, ccode, cname in session.execute(
-                _NAMES_SQL["grid"], {"ids": grid_ids}):
-            grids[gid] = (Place(gid, gcode, gname), Place(cid, ccode, cname))
-    areas = _places(session, "residential_area", ra_ids)
-    buildings = _places(session, "building", b_ids)
-    return grids, areas, buildings
-
-
-def _places(session: Session, kind: str, ids: list[int]) -> dict[int, Place]:
-    if not ids:
-        return {}
-    return {i: Place(i, c, n) for i, c, n in session.execute(_NAMES_SQL[kind], {"ids": ids})}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from .. import locate, photos, workflow
 from ..errors import Conflict, InvalidInput
-from ..models import CHANNELS, OPEN_STATES, Case, CaseEvent, CasePhoto, Category, Community, Street, User
+from ..models import CHANNELS, OPEN_STATES, Case, CaseEvent, CasePhoto, Category, User
 from . import clock
 from .scope import require_create
 
@@ -118,9 +118,7 @@ def create_case(session: Session, user: User | None, data: CaseInput, uploads: l
         created_at=now, updated_at=now,
     )
     if place.community:
-        case.street_code = session.scalar(
-            select(Street.code).join(Community, Community.street_id == Street.id)
-            .where(Community.id == place.community.id))
+        case.street_code = place.community.code[:9]  # hierarchical codes: street 9 digits + community 3
     try:
         with session.begin_nested():
             session.add(case)
@@ -173,5 +171,8 @@ def possible_duplicates(session: Session, case: Case) -> list[Case]:
         select(Case).where(
             Case.id != case.id, Case.category_id == case.category_id,
             Case.state.in_(OPEN_STATES), Case.created_at >= since, Case.created_at <= case.created_at,
+            # the box lets the GiST index find candidates; the geography test is the exact 50 m
+            Case.geom.intersects(func.ST_Expand(here, DUPLICATE_RADIUS_M / (
+                111_000.0 * func.cos(func.radians(func.least(func.abs(func.ST_Y(here)), 89.0)))))),
             func.ST_DWithin(func.Geography(Case.geom), func.Geography(here), DUPLICATE_RADIUS_M))
         .order_by(Case.created_at.desc()).limit(10)))

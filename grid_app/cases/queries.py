@@ -6,7 +6,7 @@ from datetime import datetime
 
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import workflow
 from ..errors import InvalidInput
@@ -109,15 +109,25 @@ def filtered(query, f: CaseFilter):
     return query
 
 
+PLACES = (selectinload(Case.category), selectinload(Case.grid), selectinload(Case.community),
+          selectinload(Case.residential_area), selectinload(Case.building), selectinload(Case.photos))
+
+
+def fetch(session: Session, case_id: int) -> Case:
+    """A case with its category, places and photos loaded (so serialising it asks nothing more)."""
+    return session.scalar(select(Case).where(Case.id == case_id).options(
+        joinedload(Case.category), joinedload(Case.grid), joinedload(Case.community),
+        joinedload(Case.residential_area), joinedload(Case.building), selectinload(Case.photos))
+        .execution_options(populate_existing=True))
+
+
 def list_cases(session: Session, user, f: CaseFilter) -> tuple[list[Case], int]:
     """One page of the cases the user may see, and the total matching."""
     base = filtered(scoped(select(Case.id), user), f)
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     cases = session.scalars(
         select(Case).where(Case.id.in_(base.scalar_subquery()))
-        .options(selectinload(Case.category), selectinload(Case.grid), selectinload(Case.community),
-                 selectinload(Case.residential_area), selectinload(Case.building),
-                 selectinload(Case.photos))
+        .options(*PLACES)
         .order_by(*ORDERS[f.order]).limit(f.limit).offset(f.offset)).all()
     return list(cases), total
 

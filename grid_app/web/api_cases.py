@@ -57,6 +57,7 @@ def create_case():
     case, created = intake.create_case(
         db.session, current_user, data, uploads, upload_dir=current_app.config["UPLOAD_DIR"],
         snap_m=current_app.config["GRID_SNAP_M"])
+    case = queries.fetch(db.session, case.id)  # one query for the places the answer names
     body = queries.case_json(case, photo_url, transitions.available_actions(current_user, case))
     if created:
         body["possible_duplicates"] = [
