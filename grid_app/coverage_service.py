@@ -142,30 +142,23 @@ def check_minutes(minutes, default: int) -> float:
     return value
 
 
-_BY_AREA = text("""
-SELECT ra.code, ra.name,
+
+
+
+# Residents covered per residential area or grid of a community (the unit a building belongs to).
+_BY_UNIT = """
+SELECT u.code, u.name,
        coalesce(sum(b.residents), 0) AS total,
        coalesce(sum(b.residents) FILTER (WHERE r.distance_m <= :threshold), 0) AS covered
 FROM building b
 JOIN community c ON c.id = b.community_id
-LEFT JOIN residential_area ra ON ra.id = b.residential_area_id
+LEFT JOIN {unit} u ON u.id = b.{unit}_id
 LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
 WHERE c.code = :community AND b.residents > 0
-GROUP BY ra.code, ra.name ORDER BY ra.code NULLS LAST
-""")
-
-
-_BY_GRID = text("""
-SELECT g.code, g.name,
-       coalesce(sum(b.residents), 0) AS total,
-       coalesce(sum(b.residents) FILTER (WHERE r.distance_m <= :threshold), 0) AS covered
-FROM building b
-JOIN community c ON c.id = b.community_id
-LEFT JOIN grid g ON g.id = b.grid_id
-LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
-WHERE c.code = :community AND b.residents > 0
-GROUP BY g.code, g.name ORDER BY g.code NULLS LAST
-""")
+GROUP BY u.code, u.name ORDER BY u.code NULLS LAST
+"""
+_BY_AREA = text(_BY_UNIT.format(unit="residential_area"))
+_BY_GRID = text(_BY_UNIT.format(unit="grid"))
 
 
 def _shares(rows) -> list[dict]:
