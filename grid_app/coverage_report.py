@@ -16,6 +16,8 @@ BUILDING_COLUMNS = [
     ("residents", "居民", "Residents"), ("type", "设施类型", "Facility type"),
     ("distance_m", "步行距离(米)", "Walking distance (m)"), ("minutes", "步行时间(分钟)", "Walking minutes"),
     ("covered", "是否覆盖", "Covered"), ("status", "状态", "Status")]
+YES_NO = {True: {True: "是", False: "否"}, False: {True: "yes", False: "no"}}
+NO_AREA = {True: "（不属于任何小区）", False: "(no residential area)"}
 SUMMARY_COLUMNS = [
     ("type", "设施类型", "Facility type"), ("minutes", "步行分钟", "Minutes"), ("area_code", "小区编码", "Area code"),
     ("area_name", "小区", "Residential area"), ("residents_total", "居民", "Residents"),
@@ -23,7 +25,7 @@ SUMMARY_COLUMNS = [
 
 
 def build_rows(session: Session, community_code: str, type_codes: list[str], minutes, speed_m_s: float,
-               progress: bool = True) -> tuple[list[dict], list[dict], dict]:
+               progress: bool = True, lang: str = "zh") -> tuple[list[dict], list[dict], dict]:
     """Per building and type, and per residential area and type; plus the summaries by type."""
     community_by_code(session, community_code)  # NotFound before any work
     buildings, summary_rows, summaries = [], [], {}
@@ -37,12 +39,14 @@ def build_rows(session: Session, community_code: str, type_codes: list[str], min
             d = b["distance_m"]
             buildings.append({**b, "type": code, "minutes": None if d is None else round(d / speed_m_s / 60, 1),
                               "distance_m": None if d is None else round(d, 1),
-                              "covered": "是" if d is not None and d <= threshold else "否"})
-        summary_rows.append({"type": code, "minutes": summary["minutes"], "area_code": "", "area_name": "（合计）",
+                              "covered": YES_NO[lang == "zh"][d is not None and d <= threshold]})
+        summary_rows.append({"type": code, "minutes": summary["minutes"], "area_code": "",
+                             "area_name": "（合计）" if lang == "zh" else "(total)",
                              "residents_total": summary["residents_total"],
                              "residents_covered": summary["residents_covered"], "share": summary["share"]})
         summary_rows.extend({"type": code, "minutes": summary["minutes"], "area_code": a["code"],
-                             "area_name": a["name"], "residents_total": a["residents_total"],
+                             "area_name": a["name"] or NO_AREA[lang == "zh"],
+                             "residents_total": a["residents_total"],
                              "residents_covered": a["residents_covered"], "share": a["share"]}
                             for a in summary["by_residential_area"])
     return buildings, summary_rows, summaries
@@ -58,7 +62,7 @@ def buildings_geojson(session: Session, community_code: str, rows: list[dict]) -
         p = props.setdefault(r["code"], {"code": r["code"], "name": r["name"], "residents": r["residents"],
                                          "area_code": r["area_code"]})
         p[f"{r['type']}_m"] = r["distance_m"]
-        p[f"{r['type']}_covered"] = r["covered"] == "是"
+        p[f"{r['type']}_covered"] = r["covered"] in ("是", "yes")
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": code, "properties": p, "geometry": json.loads(shapes[code])}
         for code, p in props.items() if code in shapes]}
@@ -68,7 +72,8 @@ def write_report(session: Session, out_dir: str, community_code: str, type_codes
                  speed_m_s: float, map_html, lang: str = "zh", progress: bool = True) -> dict[str, str]:
     """Write the four files; map_html(type_code, minutes) returns the map page. Returns their paths."""
     os.makedirs(out_dir, exist_ok=True)
-    buildings, summary_rows, summaries = build_rows(session, community_code, type_codes, minutes, speed_m_s, progress)
+    buildings, summary_rows, summaries = build_rows(session, community_code, type_codes, minutes, speed_m_s,
+                                                    progress, lang)
     stem = os.path.join(out_dir, f"coverage-{community_code}")
     paths = {"csv": stem + ".csv", "geojson": stem + ".geojson", "xlsx": stem + ".xlsx", "html": stem + ".html"}
     with open(paths["csv"], "wb") as fh:

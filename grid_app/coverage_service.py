@@ -185,8 +185,8 @@ def coverage_for_community(session: Session, community_code: str, type_code: str
         "minutes": mins, "threshold_m": round(threshold, 1), "speed_m_s": speed_m_s,
         "residents_total": total, "residents_covered": covered,
         "share": round(covered / total, 4) if total else None,
-        "by_residential_area": [{**a, "name": a["name"] if a["code"] else "（不属于任何小区）"}
-                                for a in _shares(rows)],
+        # Buildings in no residential area come as one row with code and name null.
+        "by_residential_area": _shares(rows),
         "by_grid": _shares(session.execute(_BY_GRID, params).all()),
     }
 
