@@ -5,7 +5,7 @@ import os
 
 from flask import Blueprint, current_app, jsonify, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from .. import photos
 from ..cases import intake, queries, transitions
@@ -57,7 +57,8 @@ def create_case():
     case, created = intake.create_case(
         db.session, current_user, data, uploads, upload_dir=current_app.config["UPLOAD_DIR"],
         snap_m=current_app.config["GRID_SNAP_M"])
-    case = queries.fetch(db.session, case.id)  # one query for the places the answer names
+    # One query for the case and the places the answer names (the identity needs no reload).
+    case = queries.fetch(db.session, inspect(case).identity[0])
     body = queries.case_json(case, photo_url, transitions.available_actions(current_user, case))
     if created:
         body["possible_duplicates"] = [
