@@ -10,7 +10,6 @@ from ..cases.indicators import parse_period
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..maps import areas, builder, data, heat
-from ..maps import coverage as coverage_maps
 from ..maps import coverage_view
 from ..maps import community as community_maps
 from ..maps import vector_tiles

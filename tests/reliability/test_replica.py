@@ -7,7 +7,7 @@ import time
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from grid_app import create_app
 from grid_app.accounts import create_user, issue_token
