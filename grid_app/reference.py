@@ -1,10 +1,11 @@
 """Reference data kept as code lists: facility types and case categories."""
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from .models import FACILITY_TYPES, FacilityType
+from .models import FACILITY_TYPES, Category, FacilityType
 
 
 def seed_reference_data(session: Session) -> None:
@@ -47,7 +48,6 @@ CATEGORIES = [
 
 def seed_categories(session: Session) -> None:
     """Insert or refresh the case categories (idempotent)."""
-    from .models.cases import Category
     rows = [{"code": c, "name": n, "name_en": e, "group_name": g, "default_level": lvl,
              "deadline_hours": dict(zip(("register", "dispatch", "handle", "verify"), hours)),
              "keywords": kw, "active": True, "sort": i}
@@ -55,3 +55,13 @@ def seed_categories(session: Session) -> None:
     stmt = insert(Category.__table__).values(rows)
     session.execute(stmt.on_conflict_do_update(
         index_elements=["code"], set_={k: stmt.excluded[k] for k in rows[0] if k != "code"}))
+
+
+def active_categories(session: Session) -> list[Category]:
+    """The active case categories in their code-list order."""
+    return list(session.scalars(select(Category).where(Category.active).order_by(Category.sort, Category.code)))
+
+
+def facility_types(session: Session) -> list[FacilityType]:
+    """The facility types in their seeded order."""
+    return list(session.scalars(select(FacilityType).order_by(FacilityType.id)))

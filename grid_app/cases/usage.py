@@ -1,15 +1,10 @@
-"""What the phone's case form needs: the active categories and how often a user picked each."""
+"""How often a user picked each case category (the phone's form shows the most used first)."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Case, Category
-
-
-def active_categories(session: Session) -> list[Category]:
-    """The active categories in their configured order."""
-    return list(session.scalars(select(Category).where(Category.active).order_by(Category.sort, Category.code)))
 
 
 def category_counts(session: Session, user_id: int) -> dict[str, int]:

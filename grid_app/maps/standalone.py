@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from . import areas, data
+from ..area_scope import community_in_scope
+from . import data
 from .builder import standalone_html
 from .community import community_map
 from .providers import provider_from_config
@@ -13,7 +14,7 @@ def community_map_file(session: Session, user, code: str, config, *, inline: boo
     """The community map as a standalone HTML document (run inside an app context for translations).
 
     Cases are those the user may see; their popups carry no link, as a file has no case pages."""
-    community = areas.community_in_scope(session, user, code)
+    community = community_in_scope(session, user, code)
     layers = data.hierarchy_layers(session, community)
     m = community_map(layers, data.case_features(session, user, community), data.facility_features(session, community),
                       provider_from_config(config), lang=lang, zone=config.get("DISPLAY_TIMEZONE", "Asia/Shanghai"))

@@ -5,14 +5,14 @@ import os
 
 from flask import Blueprint, current_app, jsonify, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 
-from .. import photos
+from .. import photos, reference
 from ..cases import intake, queries, transitions
 from ..cases.scope import get_case
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
-from ..models import Category, CaseEvent, CasePhoto
+from ..models import Category, CasePhoto
 
 bp = Blueprint("api_cases", __name__, url_prefix="/api/v1")
 
@@ -31,8 +31,7 @@ def category_json(c: Category) -> dict:
 @bp.get("/categories")
 def categories():
     """The active case categories with their handling level and deadlines."""
-    rows = db.session.scalars(select(Category).where(Category.active).order_by(Category.sort)).all()
-    return jsonify({"categories": [category_json(c) for c in rows]})
+    return jsonify({"categories": [category_json(c) for c in reference.active_categories(db.session)]})
 
 
 def _request_fields() -> tuple[dict, list[tuple[str, bytes]]]:
@@ -124,8 +123,7 @@ def _store_after_photos(case, checked) -> None:
 def events(case_id: int):
     """The case's append-only event log."""
     case = get_case(db.session, current_user, case_id)
-    rows = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
-    return jsonify({"events": [queries.event_json(e) for e in rows]})
+    return jsonify({"events": [queries.event_json(e) for e in case.events]})
 
 
 @bp.get("/cases/<int:case_id>/photos/<int:photo_id>")

@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import login_required
-from sqlalchemy import select
-
-from .. import coverage_service
+from .. import coverage_service, reference
 from ..errors import InvalidInput
 from ..extensions import db
-from ..models import FacilityType
 
 bp = Blueprint("api_coverage", __name__, url_prefix="/api/v1")
 
@@ -16,7 +13,7 @@ bp = Blueprint("api_coverage", __name__, url_prefix="/api/v1")
 @bp.get("/facility-types")
 def facility_types():
     """The facility types with their circle level (5, 10 or 15 minutes)."""
-    rows = db.session.scalars(select(FacilityType).order_by(FacilityType.id)).all()
+    rows = reference.facility_types(db.session)
     return jsonify({"facility_types": [
         {"code": t.code, "name": t.name, "name_en": t.name_en, "circle_minutes": t.circle_minutes}
         for t in rows]})

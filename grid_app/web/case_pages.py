@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from .. import reference
 from ..cases import intake, queries, transitions
 from ..cases import clock
 from ..cases.scope import get_case
@@ -87,7 +88,7 @@ def case_list():
     return render_template(
         "cases/list.html", cases=cases, total=total, page=page, page_size=PAGE_SIZE, shown=shown,
         error=error, now=now, open_states=OPEN_STATES, states=STATES, levels=LEVELS,
-        categories=areas.categories(db.session), grids=areas.grids_of(db.session, current_user),
+        categories=reference.active_categories(db.session), grids=areas.grids_of(db.session, current_user),
         page_url=lambda p: url_for("case_pages.case_list", **{**shown, "page": p}),
     ), 400 if error else 200
 

@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 from ..cases import indicators, queries
 from ..errors import InvalidInput
 from ..extensions import db
-from ..maps import areas, trends
+from .. import area_scope
+from ..maps import trends
 from .case_pages import lang
 
 bp = Blueprint("dashboard", __name__)
@@ -43,7 +44,7 @@ def _zone() -> str:
 @login_required
 def community_dashboard(code: str):
     """Indicators per grid, weekly trend, top categories and the overdue list of one community."""
-    community = areas.community_in_scope(db.session, current_user, code)
+    community = area_scope.community_in_scope(db.session, current_user, code)
     period, shown, error = _period()
     rows = trends.grid_indicators(db.session, current_user, community, period)
     trend = trends.weekly_trend(db.session, current_user, period.until, community_ids=[community.id], zone=_zone())
@@ -69,7 +70,7 @@ def _chart_data(trend: list[dict], top: list[dict]) -> dict:
 @login_required
 def street_compare(code: str):
     """The communities of a street side by side: indicators, open and overdue cases, weekly trend."""
-    street = areas.street_in_scope(db.session, current_user, code)
+    street = area_scope.street_in_scope(db.session, current_user, code)
     period, shown, error = _period()
     communities = sorted(street.communities, key=lambda c: c.code)
     rows = trends.community_indicators(db.session, current_user, communities, period)

@@ -5,11 +5,11 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import coverage_service
+from .. import area_scope, coverage_service, reference
 from ..cases.indicators import parse_period
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
-from ..maps import areas, builder, data, heat
+from ..maps import builder, data, heat
 from ..maps import coverage_view
 from ..maps import community as community_maps
 from ..maps import vector_tiles
@@ -50,7 +50,7 @@ def tiles_url(layer: str, gcj02: bool, **params) -> str:
 @login_required
 def community_map(code: str):
     """The community's map with its layers, a legend in the UI language, and counts beside it."""
-    community = areas.community_in_scope(db.session, current_user, code)
+    community = area_scope.community_in_scope(db.session, current_user, code)
     base, problem = provider()
     limit = current_app.config.get("MAP_EMBED_MAX_FEATURES", DEFAULT_EMBED_MAX)
     count = data.count_buildings(db.session, community)
@@ -81,7 +81,7 @@ def tile(layer: str, z: int, x: int, y: int):
     """A Mapbox vector tile; ?community= limits it to one community, ?shift=gcj02 moves it to GCJ-02."""
     community = request.args.get("community") or None
     if community:
-        areas.community_in_scope(db.session, current_user, community)
+        area_scope.community_in_scope(db.session, current_user, community)
     params = {}
     if layer == "coverage":  # colours by the walking threshold of a facility type
         ftype = coverage_service.facility_type(db.session, request.args.get("type", ""))
@@ -98,7 +98,7 @@ def tile(layer: str, z: int, x: int, y: int):
 @login_required
 def heat_map(code: str):
     """Where cases were logged in a period (default: the last 90 days), optionally of one category."""
-    community = areas.community_in_scope(db.session, current_user, code)
+    community = area_scope.community_in_scope(db.session, current_user, code)
     base, problem = provider()
     shown = {k: request.args.get(k, "") for k in ("since", "until", "category")}
     error = None
@@ -106,7 +106,7 @@ def heat_map(code: str):
         period = parse_period(shown["since"] or None, _day_after(shown["until"]), default_days=90)
     except InvalidInput as exc:
         error, period = exc.message, parse_period(None, None, default_days=90)
-    categories = areas.categories(db.session)
+    categories = reference.active_categories(db.session)
     if shown["category"] and shown["category"] not in {c.code for c in categories}:
         error, shown["category"] = _("Unknown category %(code)s.", code=shown["category"]), ""
     layers = data.hierarchy_layers(db.session, community, with_buildings=False)
@@ -133,8 +133,8 @@ def _day_after(day: str) -> str | None:
 @login_required
 def coverage_map(code: str):
     """Homes by walking minutes to the nearest facility of a type, isochrones and covered shares."""
-    community = areas.community_in_scope(db.session, current_user, code)
-    types = areas.facility_types(db.session)
+    community = area_scope.community_in_scope(db.session, current_user, code)
+    types = reference.facility_types(db.session)
     shown = {"type": request.args.get("type") or (types[0].code if types else ""),
              "minutes": request.args.get("minutes", "")}
     speed = current_app.config["WALK_SPEED_M_S"]

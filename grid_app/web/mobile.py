@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from .. import workflow
+from .. import reference, workflow
 from ..cases import usage
 from ..cases.scope import MAY_CREATE, get_case
 from ..extensions import db
@@ -102,7 +102,7 @@ def new_case():
     zh = _zh()
     categories = [{"code": c.code, "name": c.name if zh else c.name_en,
                    "group": c.group_name if zh else GROUPS_EN.get(c.group_name, c.group_name)}
-                  for c in usage.active_categories(db.session)]
+                  for c in reference.active_categories(db.session)]
     return _page("m/new.html", categories=categories, tiles=tile_layer(),
                  counts=usage.category_counts(db.session, current_user.id))
 

@@ -10,7 +10,7 @@ from folium.plugins import Fullscreen
 
 from grid_app.maps import assets, builder, data, providers
 from grid_app.maps import community as community_maps
-from grid_app.maps.areas import community_in_scope
+from grid_app.area_scope import community_in_scope
 
 from .. import district as d
 from ..cases.helpers import log_case
