@@ -71,6 +71,9 @@ class Case(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Open311 lists a case only when it is public: a public channel, or published by a secretary.
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # hidden by an admin
 
     category: Mapped[Category] = relationship()
     community: Mapped[Community | None] = relationship()
