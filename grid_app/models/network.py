@@ -29,6 +29,8 @@ class NetworkEdge(Base):
     length_m: Mapped[float] = mapped_column(Float)
     directed: Mapped[bool] = mapped_column(Boolean, default=False)
     highway: Mapped[str | None] = mapped_column(String(40))
+    # At ground level (not a bridge, tunnel or other layer): only here do homes and facilities attach.
+    ground: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     component: Mapped[int] = mapped_column(Integer, default=0)
     geom = mapped_column(Geometry("LINESTRING", srid=SRID, spatial_index=True), nullable=False)
 
