@@ -1,16 +1,16 @@
-"""Accounts: creating users with their scope, checking passwords, issuing and checking API tokens."""
+"""Accounts: users with their scope, passwords, login sessions and API tokens, and ending them."""
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import InvalidInput, NotFound, Unauthorized
-from .models import ROLES, ApiToken, Community, Grid, Street, User
+from .models import ROLES, ApiToken, Community, Grid, Street, User, UserSession
 
 MIN_PASSWORD = 8
 TOKEN_DAYS = 30
@@ -34,8 +34,10 @@ def create_user(session: Session, username: str, password: str, role: str, *,
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", code="bad_role")
     check_password_policy(password)
     user = session.scalar(select(User).where(User.username == username)) or User(username=username)
+    existing = user.id is not None
+    role_changed = existing and user.role != role
+    password_changed = _put_password(user, password)
     user.display_name = display_name or username
-    user.password_hash = generate_password_hash(password)
     user.role = role
     user.active = True
     user.street_id = user.community_id = None
@@ -51,6 +53,47 @@ def create_user(session: Session, username: str, password: str, role: str, *,
         user.community_id = user.grids[0].community_id
     session.add(user)
     session.flush()
+    if existing and (role_changed or password_changed):
+        end_all_access(session, user)
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Give the user a new password; a changed password ends every session and token they hold."""
+    check_password_policy(password)
+    if _put_password(user, password):
+        session.flush()
+        end_all_access(session, user)
+
+
+def _put_password(user: User, password: str) -> bool:
+    # True when the password differs from the stored one: re-saving the same one (load-demo) logs no one out.
+    changed = not user.password_hash or not check_password_hash(user.password_hash, password)
+    user.password_hash = generate_password_hash(password)
+    return changed
+
+
+def end_all_access(session: Session, user: User) -> None:
+    """Revoke all the user's API tokens and end all their login sessions (password/role change, disable)."""
+    now = datetime.now(timezone.utc)
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
+    session.execute(update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+                    .values(ended_at=now))
+
+
+def disable_user(session: Session, user: User) -> None:
+    """Stop the user from logging in and end every session and token they hold."""
+    user.active = False
+    end_all_access(session, user)
+    session.flush()
+
+
+def user_by_name(session: Session, username: str) -> User:
+    """The user with this name, or NotFound."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user named {username!r}", code="user_not_found")
     return user
 
 
@@ -86,11 +129,68 @@ def issue_token(session: Session, user: User, label: str | None = None) -> tuple
 
 def user_for_token(session: Session, plain: str) -> User | None:
     """The user behind a live token, or None."""
+    token = _live_token(session, plain)
+    return token.user if token is not None and token.user.active else None
+
+
+def _live_token(session: Session, plain: str) -> ApiToken | None:
     token = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _sha(plain)))
     now = datetime.now(timezone.utc)
     if token is None or token.revoked_at or (token.expires_at and token.expires_at < now):
         return None
-    return token.user if token.user.active else None
+    return token
+
+
+def revoke_token(session: Session, plain: str) -> None:
+    """Revoke the live token given in plain (the caller's own), or Unauthorized."""
+    token = _live_token(session, plain)
+    if token is None:
+        raise Unauthorized("no live bearer token", code="unauthorized")
+    token.revoked_at = datetime.now(timezone.utc)
+    session.flush()
+
+
+def revoke_tokens(session: Session, user: User, *, label: str | None = None,
+                  newest_only: bool = False) -> list[ApiToken]:
+    """Revoke the user's live tokens: those with this label, only the newest, or all; returns them."""
+    now = datetime.now(timezone.utc)
+    query = (select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+             .where((ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now))
+             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()))
+    if label is not None:
+        query = query.where(ApiToken.label == label)
+    tokens = list(session.scalars(query.limit(1) if newest_only else query))
+    for token in tokens:
+        token.revoked_at = now
+    session.flush()
+    return tokens
+
+
+def start_session(session: Session, user: User) -> str:
+    """Record a new login of the user; returns the random session id the cookie carries (only its hash is kept)."""
+    sid = secrets.token_urlsafe(32)
+    session.add(UserSession(user_id=user.id, sid_sha256=_sha(sid)))
+    session.flush()
+    return sid
+
+
+def user_for_session(session: Session, user_id: int, sid: str | None) -> User | None:
+    """The active user of a login session that exists, is theirs and has not ended, or None."""
+    if not sid:
+        return None
+    row = session.scalar(select(UserSession).where(UserSession.sid_sha256 == _sha(sid)))
+    if row is None or row.ended_at is not None or row.user_id != user_id:
+        return None
+    user = session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+def end_session(session: Session, sid: str | None) -> None:
+    """End the login session with this id (logout); unknown or ended ids are ignored."""
+    if sid:
+        session.execute(update(UserSession).where(UserSession.sid_sha256 == _sha(sid),
+                                                  UserSession.ended_at.is_(None))
+                        .values(ended_at=datetime.now(timezone.utc)))
 
 
 def _sha(plain: str) -> str:

@@ -143,6 +143,48 @@ def user_add(username, role, password, display_name, street, community, grids):
     click.echo(f"user {user.username} ({user.role}) saved")
 
 
+@grid_cli.command("token-revoke")
+@click.argument("username")
+@click.option("--all", "revoke_all", is_flag=True, help="Revoke every live token of the user.")
+@click.option("--label", help="Revoke the user's live tokens with this label.")
+def token_revoke(username, revoke_all, label):
+    """Revoke a user's API tokens: the newest live one, those with --label, or --all."""
+    from .accounts import revoke_tokens, user_by_name
+    if revoke_all and label is not None:
+        click.echo("error: give --all or --label, not both", err=True)
+        sys.exit(2)
+    try:
+        user = user_by_name(db.session, username)
+    except DomainError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
+    revoked = revoke_tokens(db.session, user, label=label, newest_only=not revoke_all and label is None)
+    if not revoked and not revoke_all:
+        which = f"labelled {label!r}" if label is not None else "at all"
+        click.echo(f"error: {username} has no live token {which}", err=True)
+        sys.exit(1)
+    audit.record(db.session, "token-revoke", {"username": username, "tokens": [t.id for t in revoked],
+                                              "all": revoke_all, "label": label})
+    db.session.commit()
+    click.echo(f"{len(revoked)} token(s) of {username} revoked")
+
+
+@grid_cli.command("user-disable")
+@click.argument("username")
+def user_disable(username):
+    """Disable a user: no more logins, every session ended, every token revoked."""
+    from .accounts import disable_user, user_by_name
+    try:
+        user = user_by_name(db.session, username)
+    except DomainError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
+    disable_user(db.session, user)
+    audit.record(db.session, "user-disable", {"username": username})
+    db.session.commit()
+    click.echo(f"user {username} disabled; sessions ended and tokens revoked")
+
+
 @grid_cli.command("escalate")
 def escalate_cmd():
     """Escalate overdue cases one level; idempotent and safe to run concurrently (cron it)."""

@@ -27,5 +27,14 @@ def register_blueprints(app: Flask) -> None:
     @app.before_request
     def csrf_unless_bearer():
         if (app.config.get("WTF_CSRF_ENABLED", True) and request.method in UNSAFE and request.endpoint not in CSRF_FREE
-                and not request.headers.get("Authorization", "").startswith("Bearer ")):
+                and not request.headers.get("Authorization", "").startswith("Bearer ")
+                and not _anonymous_api_call()):
             csrf.protect()
+
+
+def _anonymous_api_call() -> bool:
+    # An API call that no session cookie authenticates carries no one's authority for a forged request
+    # to borrow, so CSRF has nothing to guard: the view answers it (401 JSON where a login is needed).
+    # A cookie-authenticated API call is still checked.
+    from flask_login import current_user
+    return request.path.startswith("/api/") and not current_user.is_authenticated

@@ -1,7 +1,10 @@
 """Login form, logout, API tokens, and how Flask-Login finds the user of a request."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -16,6 +19,12 @@ from ..models import User
 
 bp = Blueprint("auth", __name__)
 LOGIN_LIMIT = "10 per minute"
+SID_KEY = "sid"  # the Flask session key holding the login's random id (its hash is in user_session)
+# Kept across a login's session reset: the chosen language is not a secret.
+KEPT_AT_LOGIN = ("lang",)
+MAX_LABEL = 100
+ROLE_LABELS = {"admin": _l("Administrator"), "street": _l("Street officer"), "secretary": _l("Community secretary"),
+               "worker": _l("Grid worker"), "planner": _l("Planner"), "api": _l("API client")}
 
 
 class LoginForm(FlaskForm):
@@ -27,18 +36,32 @@ class LoginForm(FlaskForm):
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The user of a session cookie."""
-    user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+    """The user of a session cookie, only while its server-side login session has not ended."""
+    try:
+        uid = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    return accounts.user_for_session(db.session, uid, session.get(SID_KEY))
+
+
+@bp.app_context_processor
+def role_names():
+    """`role_label(role)`: a role's name in the UI language, for the top bar."""
+    return {"role_label": lambda role: ROLE_LABELS.get(role, role)}
 
 
 @login_manager.request_loader
 def load_user_from_token(req) -> User | None:
     """The user of an `Authorization: Bearer <token>` header."""
+    plain = _bearer(req)
+    return accounts.user_for_token(db.session, plain) if plain else None
+
+
+def _bearer(req) -> str | None:
     header = req.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return accounts.user_for_token(db.session, header[7:].strip())
-    return None
+    if not header.startswith("Bearer "):
+        return None
+    return header[7:].strip() or None
 
 
 @login_manager.unauthorized_handler
@@ -51,10 +74,33 @@ def unauthorized():
 
 
 def _safe_next(target: str | None) -> str:
-    # Only local paths, so the login form cannot be used to redirect elsewhere.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.home")
+    """`target` when it is a local path of this site, else the home page (no open redirect)."""
+    return target if is_local_path(target) else url_for("pages.home")
+
+
+def is_local_path(target: str | None) -> bool:
+    """One leading '/', no scheme or host, no backslash, no control character or space, also once decoded."""
+    if not isinstance(target, str) or not target:
+        return False
+    seen = target
+    for _round in range(3):  # browsers and proxies may decode more than once: check every layer
+        if not _plain_local(seen):
+            return False
+        decoded = unquote(seen)
+        if decoded == seen:
+            return True
+        seen = decoded
+    return False  # still encoded three layers deep: nothing honest looks like that
+
+
+def _plain_local(path: str) -> bool:
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return False
+    # Browsers drop tabs and newlines inside URLs, so "/\t/evil" would become "//evil".
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in path):
+        return False
+    parts = urlsplit(path)
+    return not parts.scheme and not parts.netloc
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -68,30 +114,64 @@ def login():
         except Unauthorized:
             flash(_("Wrong user name or password."), "error")
         else:
-            login_user(user)
+            _start_login(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", form=form)
 
 
+def _start_login(user: User) -> None:
+    # A fresh Flask session (session fixation): the old cookie's data and CSRF token do not carry over.
+    _reset_session()
+    sid = accounts.start_session(db.session, user)
+    db.session.commit()
+    login_user(user)
+    session[SID_KEY] = sid
+
+
 @bp.post("/logout")
 def logout():
-    """End the session."""
+    """End the login session on the server too, so a replayed cookie is refused."""
+    accounts.end_session(db.session, session.get(SID_KEY))
+    db.session.commit()
     logout_user()
+    _reset_session()
     return redirect(url_for("auth.login"))
+
+
+def _reset_session() -> None:
+    kept = {key: session[key] for key in KEPT_AT_LOGIN if key in session}
+    session.clear()
+    session.update(kept)
 
 
 @bp.post("/api/v1/auth/token")
 @limiter.limit(LOGIN_LIMIT)
 def token():
-    """Exchange {"username", "password"} for a bearer token."""
+    """Exchange {"username", "password"[, "label"]} for a bearer token."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInput('body must be JSON {"username": ..., "password": ...}', code="bad_body")
-    user = accounts.authenticate(db.session, str(body.get("username", "")), str(body.get("password", "")))
-    plain, tok = accounts.issue_token(db.session, user, label=body.get("label"))
+    username, password, label = body.get("username"), body.get("password"), body.get("label")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise InvalidInput("username and password must be strings", code="bad_body")
+    if label is not None and (not isinstance(label, str) or len(label) > MAX_LABEL):
+        raise InvalidInput(f"label must be a string of at most {MAX_LABEL} characters", code="bad_label")
+    user = accounts.authenticate(db.session, username, password)
+    plain, tok = accounts.issue_token(db.session, user, label=label)
     db.session.commit()
     return jsonify({"token": plain, "token_type": "Bearer", "expires_at": tok.expires_at.isoformat(),
                     "user": {"username": user.username, "role": user.role}}), 201
+
+
+@bp.delete("/api/v1/auth/token")
+def revoke_token():
+    """Revoke the bearer token this request carries (204); other tokens of the user stay."""
+    plain = _bearer(request)
+    if plain is None:
+        raise Unauthorized("send the bearer token to revoke in the Authorization header", code="unauthorized")
+    accounts.revoke_token(db.session, plain)
+    db.session.commit()
+    return "", 204
 
 
 @bp.get("/api/v1/me")
