@@ -75,6 +75,7 @@ def import_cmd(files, level, repair, encoding):
         click.echo(f"{name}: {count} features")
     for warning in report.warnings:
         click.echo(f"warning: {warning}")
+    _refresh_coverage()
 
 
 @grid_cli.command("validate")
@@ -226,25 +227,26 @@ def import_network(path, pois):
         db.session.commit()
         click.echo(f"OSM: {counts['buildings']} buildings and {counts['facilities']} facilities imported; "
                    f"{counts['buildings_outside']} buildings outside every community skipped")
+    _refresh_coverage()
 
 
 @grid_cli.command("coverage")
 @click.option("--type", "type_codes", multiple=True, help="Facility type code (default: every type).")
-def coverage_cmd(type_codes):
-    """Recompute walking distances from every home to each facility type and store them."""
-    from .coverage_service import compute
-    from .models import FacilityType
-    from sqlalchemy import select as sa_select
-    codes = type_codes or db.session.scalars(sa_select(FacilityType.code).order_by(FacilityType.id)).all()
-    for code in codes:
-        try:
-            result = compute(db.session, code, current_app.config["WALK_SPEED_M_S"])
-        except DomainError as exc:
-            click.echo(f"error: {exc.message}", err=True)
-            sys.exit(1)
-        click.echo(f"{code}: {result['homes']} homes, {result['facilities']} facilities, "
-                   f"{result['homes_unsnapped']} homes off the network, {result['seconds']} s")
+@click.option("--force", is_flag=True, help="Recompute even the types whose results are current.")
+def coverage_cmd(type_codes, force):
+    """Recompute stored walking distances for the types whose data changed (the coverage job)."""
+    from .coverage.refresh import describe, refresh
+    report = refresh(db.session, current_app.config["WALK_SPEED_M_S"], type_codes=list(type_codes), force=force)
+    for line in describe(report):
+        click.echo(line)
+    sys.exit(1 if report.no_network else 0)
 
+
+def _refresh_coverage() -> None:
+    """Run the coverage job after a committed data change (coalesces with a job already running)."""
+    from .coverage.refresh import describe, refresh
+    for line in describe(refresh(db.session, current_app.config["WALK_SPEED_M_S"])):
+        click.echo(line)
 
 
 @grid_cli.command("backup")

@@ -1,25 +1,24 @@
-"""15-minute coverage on the stored network: compute, store, refresh when data change, query.
+"""15-minute coverage on the stored network: the engine, and reading the stored results.
 
 Walking distances are stored per building and facility type up to ``LIMIT_MINUTES`` of walking,
-so any threshold up to that is a query, not a recomputation. Results are recomputed when the
-network, the facilities or the buildings change (dataset versions), the first time they are asked for.
+so any threshold up to that is a query, not a recomputation. The coverage job
+(coverage/refresh.py) writes them when the network, the facilities or the buildings change;
+everything here only reads, so it may run on the read replica.
 """
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from .coverage.engine import PreparedHomes
 from .coverage.graph import Snaps, WalkGraph, snap
 from .coverage.isochrones import isochrones
-from .errors import InvalidInput, NotFound
-from .models import CoverageResult, CoverageRun, FacilityType
+from .errors import Conflict, InvalidInput, NotFound
+from .models import FacilityType
 from .network_store import load_network, versions
 
 LIMIT_MINUTES = 30
@@ -94,41 +93,6 @@ def limit_m(speed_m_s: float) -> float:
     return LIMIT_MINUTES * 60.0 * speed_m_s
 
 
-def compute(session: Session, type_code: str, speed_m_s: float) -> dict:
-    """Recompute and store every building's distance to the nearest facility of the type."""
-    started = time.perf_counter()
-    ftype = facility_type(session, type_code)
-    eng = engine(session)
-    _, _, xy = facility_points(session, ftype.id)
-    fac_snaps = snap(eng.graph, xy, MAX_ACCESS_M)
-    dist = eng.prepared.distances(fac_snaps, limit_m(speed_m_s))
-    status = np.where(~eng.homes.snaps.snapped, "unsnapped", np.where(np.isfinite(dist), "ok", "beyond"))
-    session.execute(delete(CoverageResult).where(CoverageResult.facility_type_id == ftype.id))
-    rows = [{"building_id": int(b), "facility_type_id": ftype.id,
-             "distance_m": float(d) if np.isfinite(d) else None, "status": str(s)}
-            for b, d, s in zip(eng.homes.building_id, dist, status)]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(CoverageResult.__table__), rows[start:start + 5000])
-    seconds = time.perf_counter() - started
-    run = {"facility_type_id": ftype.id, "computed_at": func.now(), "limit_m": limit_m(speed_m_s),
-           "data_versions": versions(session, DATASETS) + f",speed:{speed_m_s}", "seconds": seconds}
-    stmt = insert(CoverageRun.__table__).values(run)
-    session.execute(stmt.on_conflict_do_update(index_elements=["facility_type_id"],
-                                               set_={k: stmt.excluded[k] for k in run if k != "facility_type_id"}))
-    session.commit()
-    return {"type": type_code, "homes": len(rows), "facilities": int(len(xy)),
-            "facilities_unsnapped": int((~fac_snaps.snapped).sum()),
-            "homes_unsnapped": int((status == "unsnapped").sum()), "seconds": round(seconds, 3)}
-
-
-def ensure_fresh(session: Session, type_code: str, speed_m_s: float) -> None:
-    """Recompute the type's results if the data changed since they were computed."""
-    ftype = facility_type(session, type_code)
-    run = session.get(CoverageRun, ftype.id)
-    if run is None or run.data_versions != versions(session, DATASETS) + f",speed:{speed_m_s}":
-        compute(session, type_code, speed_m_s)
-
-
 def check_minutes(minutes, default: int) -> float:
     """Walking minutes from a query value (default: the type's circle level)."""
     if minutes in (None, ""):
@@ -142,60 +106,110 @@ def check_minutes(minutes, default: int) -> float:
     return value
 
 
+def stamp(session: Session, speed_m_s: float) -> str:
+    """The data versions and walking speed that stored results must match to be current."""
+    return versions(session, DATASETS) + f",speed:{speed_m_s}"
 
 
-
-# Residents covered per residential area or grid of a community (the unit a building belongs to).
-_BY_UNIT = """
-SELECT u.code, u.name,
-       coalesce(sum(b.residents), 0) AS total,
-       coalesce(sum(b.residents) FILTER (WHERE r.distance_m <= :threshold), 0) AS covered
-FROM building b
-JOIN community c ON c.id = b.community_id
-LEFT JOIN {unit} u ON u.id = b.{unit}_id
-LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
-WHERE c.code = :community AND b.residents > 0
-GROUP BY u.code, u.name ORDER BY u.code NULLS LAST
-"""
-_BY_AREA = text(_BY_UNIT.format(unit="residential_area"))
-_BY_GRID = text(_BY_UNIT.format(unit="grid"))
+def has_network(session: Session) -> bool:
+    """True when a walking network is stored."""
+    return bool(session.scalar(text("SELECT EXISTS (SELECT 1 FROM network_edge)")))
 
 
-def _shares(rows) -> list[dict]:
-    return [{"code": r.code, "name": r.name, "residents_total": int(r.total), "residents_covered": int(r.covered),
-             "share": round(int(r.covered) / int(r.total), 4) if r.total else None} for r in rows]
+def no_result(session: Session) -> NotFound | Conflict:
+    """The error for a type with no stored result: no network yet, or the job has not run yet."""
+    if not has_network(session):
+        return NotFound("no walking network is stored; run flask grid import-network", code="no_network")
+    return Conflict("coverage has not been computed yet; run flask grid coverage", code="coverage_not_computed")
+
+
+# One statement, so one snapshot: the run and every figure come from the same complete result set
+# even while the job swaps in a new one. Units are residential areas and grids (GROUPING SETS).
+_SUMMARY = text("""
+WITH run AS (
+  SELECT computed_at, data_versions FROM coverage_run WHERE facility_type_id = :t
+), homes AS (
+  SELECT b.residents, b.residential_area_id, b.grid_id, r.distance_m, r.status
+  FROM building b JOIN community c ON c.id = b.community_id
+  LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
+  WHERE c.code = :community AND b.residents > 0
+), units AS (
+  SELECT GROUPING(ra.code) = 0 AS is_area,
+         CASE WHEN GROUPING(ra.code) = 0 THEN ra.code ELSE g.code END AS code,
+         CASE WHEN GROUPING(ra.code) = 0 THEN ra.name ELSE g.name END AS name,
+         sum(h.residents) AS total,
+         coalesce(sum(h.residents) FILTER (WHERE h.distance_m <= :threshold), 0) AS covered,
+         coalesce(sum(h.residents) FILTER (WHERE h.status = 'unsnapped'), 0) AS unsnapped,
+         count(*) FILTER (WHERE h.status = 'unsnapped') AS homes_unsnapped
+  FROM homes h
+  LEFT JOIN residential_area ra ON ra.id = h.residential_area_id
+  LEFT JOIN grid g ON g.id = h.grid_id
+  GROUP BY GROUPING SETS ((ra.code, ra.name), (g.code, g.name))
+)
+SELECT run.computed_at, run.data_versions, (SELECT count(*) FROM facility WHERE type_id = :t) AS facilities,
+       units.*
+FROM run LEFT JOIN units ON true
+ORDER BY units.is_area DESC, units.code NULLS LAST
+""")
+NO_FACILITIES = "no facilities of this type are stored, so no home is counted as covered or uncovered"
+STALE = "the data changed since this result was computed; coverage is being recomputed"
+
+
+def _share(covered, total):
+    return round(covered / total, 4) if total and covered is not None else None
+
+
+def _unit(r, no_facilities: bool) -> dict:
+    covered = None if no_facilities else int(r.covered)
+    return {"code": r.code, "name": r.name, "residents_total": int(r.total), "residents_covered": covered,
+            "share": _share(covered, int(r.total)), "residents_unsnapped": int(r.unsnapped)}
 
 
 def coverage_for_community(session: Session, community_code: str, type_code: str, minutes,
                            speed_m_s: float) -> dict:
-    """Residents within the walking time of a facility type, for a community and its areas."""
+    """The last computed coverage of a community for a type: in all, per residential area and per grid.
+
+    Read-only: says how old the result is and whether newer data wait for the coverage job."""
     from .hierarchy import community_by_code
     community = community_by_code(session, community_code)
     ftype = facility_type(session, type_code)
     mins = check_minutes(minutes, ftype.circle_minutes)
-    ensure_fresh(session, type_code, speed_m_s)
     threshold = mins * 60.0 * speed_m_s
-    params = {"threshold": threshold, "t": ftype.id, "community": community.code}
-    rows = session.execute(_BY_AREA, params).all()
-    total = sum(int(r.total) for r in rows)
-    covered = sum(int(r.covered) for r in rows)
+    rows = session.execute(_SUMMARY, {"threshold": threshold, "t": ftype.id, "community": community.code}).all()
+    if not rows:
+        raise no_result(session)
+    head = rows[0]
+    stale = head.data_versions != stamp(session, speed_m_s)
+    no_facilities = head.facilities == 0
+    units = [r for r in rows if r.is_area is not None]
+    areas = [_unit(r, no_facilities) for r in units if r.is_area]
+    total = sum(a["residents_total"] for a in areas)
+    covered = None if no_facilities else sum(a["residents_covered"] for a in areas)
+    notices = ([{"code": "no_facilities", "message": NO_FACILITIES}] if no_facilities else []) + (
+        [{"code": "stale", "message": STALE}] if stale else [])
     return {
         "community": {"code": community.code, "name": community.name},
         "type": {"code": ftype.code, "name": ftype.name, "circle_minutes": ftype.circle_minutes},
         "minutes": mins, "threshold_m": round(threshold, 1), "speed_m_s": speed_m_s,
-        "residents_total": total, "residents_covered": covered,
-        "share": round(covered / total, 4) if total else None,
-        # Buildings in no residential area come as one row with code and name null.
-        "by_residential_area": _shares(rows),
-        "by_grid": _shares(session.execute(_BY_GRID, params).all()),
+        "residents_total": total, "residents_covered": covered, "share": _share(covered, total),
+        # Homes farther than MAX_ACCESS_M from any path: never counted as covered, named here.
+        "residents_unsnapped": sum(a["residents_unsnapped"] for a in areas),
+        "homes_unsnapped": sum(int(r.homes_unsnapped) for r in units if r.is_area), "access_limit_m": MAX_ACCESS_M,
+        "facilities": int(head.facilities), "no_facilities": no_facilities,
+        "computed_at": head.computed_at.isoformat(), "stale": stale, "notices": notices,
+        # Buildings in no residential area (or grid) come as one row with code and name null.
+        "by_residential_area": areas,
+        "by_grid": [_unit(r, no_facilities) for r in units if not r.is_area],
     }
 
 
 def building_distances(session: Session, community_code: str, type_code: str,
                        speed_m_s: float) -> list[dict]:
-    """Every building of a community with residents and its walking distance (None: beyond/unsnapped)."""
+    """Every building of a community with its stored walking distance and status.
+
+    status: ok, beyond (farther than the stored limit), unsnapped (off the network),
+    nofacility (the type had no facility), none (no result: no residents, or newer than the result)."""
     ftype = facility_type(session, type_code)
-    ensure_fresh(session, type_code, speed_m_s)
     rows = session.execute(text("""
         SELECT b.code, b.name, b.residents, r.distance_m, coalesce(r.status, 'none') AS status,
                ra.code AS area_code
@@ -206,14 +220,24 @@ def building_distances(session: Session, community_code: str, type_code: str,
     return [dict(r._mapping) for r in rows]
 
 
+def default_type_code(session: Session) -> str:
+    """The first facility type (in the usual order) that has a facility, else the first type."""
+    from .reference import facility_types
+    types = facility_types(session)
+    with_any = set(session.scalars(text("SELECT DISTINCT type_id FROM facility")).all())
+    return next((t.code for t in types if t.id in with_any), types[0].code if types else "")
+
+
 def isochrones_geojson(session: Session, type_code: str, minutes, speed_m_s: float,
                        community_code: str | None = None) -> dict:
     """Walking-time areas of each facility of a type, from the reachable network (GeoJSON)."""
     ftype = facility_type(session, type_code)
     mins = check_minutes(minutes, ftype.circle_minutes)
-    eng = engine(session)
+    eng = engine(session)  # built from stored data, cached in the process: nothing is written
     codes, names, xy = facility_points(session, ftype.id)
-    if community_code and len(codes):
+    if not len(codes):
+        return {"type": "FeatureCollection", "features": [], "no_facilities": True, "message": NO_FACILITIES}
+    if community_code:
         near = session.execute(text("""
             SELECT f.code FROM facility f, community c WHERE c.code = :c AND f.type_id = :t
               AND ST_DWithin(f.geom::geography, c.geom::geography, :d)"""),

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .accounts import create_user
+from .coverage.refresh import describe, refresh
 from .importer import import_files
 from .models import Community, Grid, NetworkEdge, Street
 from .network_store import read_network_file, replace_network
@@ -17,7 +18,7 @@ DEMO_ROLES = ("admin", "street", "secretary", "worker", "planner")
 
 
 def load_demo_data(session: Session, folder: str, config) -> list[str]:
-    """Seed reference data, import every demo layer and make one account per role."""
+    """Seed reference data, import every demo layer, make one account per role, compute coverage."""
     seed_reference_data(session)
     session.commit()
     paths = [os.path.join(folder, f"{layer}.geojson") for layer in DEMO_LAYERS]
@@ -27,6 +28,8 @@ def load_demo_data(session: Session, folder: str, config) -> list[str]:
     lines.extend(create_demo_users(session, config["GRID_APP_DEMO_PASSWORD"]))
     session.commit()
     lines.append(load_demo_network(session, os.path.join(folder, "network.geojson")))
+    # The demo's maps and API read stored coverage: compute it now, as any data change does.
+    lines.extend(describe(refresh(session, config["WALK_SPEED_M_S"])))
     return lines
 
 

@@ -14,6 +14,8 @@ from .vector_tiles import VectorTileLayer
 
 UNCOVERED = "#dc2626"
 NO_RESIDENTS = "#d1d5db"
+UNSNAPPED = "#7c3aed"  # a home too far from any path to be routed: shown, not guessed
+NO_FACILITY = "#9ca3af"  # the type has no facility at all: not "uncovered", unknown
 # Covered homes by thirds of the threshold: nearest first.
 COVERED = ("#166534", "#22c55e", "#bef264")
 SHARE_CLASSES = [(0.2, "#b91c1c"), (0.4, "#f97316"), (0.6, "#facc15"), (0.8, "#86efac"), (None, "#16a34a")]
@@ -39,6 +41,15 @@ def minutes_colour(minutes: float | None, residents: int, threshold: float) -> s
     return COVERED[min(2, int(minutes / threshold * 3))]
 
 
+def home_colour(status: str, minutes: float | None, residents: int, threshold: float) -> str:
+    """Fill colour of a building from its stored status: off the network and no facility have their own."""
+    if residents and status == "unsnapped":
+        return UNSNAPPED
+    if residents and status == "nofacility":
+        return NO_FACILITY
+    return minutes_colour(minutes, residents, threshold)
+
+
 def _building_style(feature) -> dict:
     p = feature["properties"]
     uncovered = p["fill"] == UNCOVERED
@@ -52,7 +63,7 @@ def _area_style(feature) -> dict:
 
 def coverage_map(layers: CommunityLayers, buildings: list[dict], isochrones: list[dict], facilities: list[dict],
                  provider: Provider, *, minutes: float, type_name: str,
-                 building_tiles_url: str | None = None) -> DeskMap:
+                 building_tiles_url: str | None = None, no_facilities: bool = False) -> DeskMap:
     """Build the coverage map. `buildings` and `layers.areas` carry the properties set by the view."""
     gcj = provider.gcj02
 
@@ -83,12 +94,14 @@ def coverage_map(layers: CommunityLayers, buildings: list[dict], isochrones: lis
     control.add_to(m)
     CollapseOnPhone(control).add_to(m)
     third = round(minutes / 3, 1)
-    Legend(_("Legend"), [
-        ("dot", "#1d4ed8", type_name),
+    homes = [("box", NO_FACILITY, _("No facilities of this type"))] if no_facilities else [
         ("box", COVERED[0], _("Home within %(m)s min", m=f"{third:g}")),
         ("box", COVERED[1], _("Home within %(m)s min", m=f"{round(2 * minutes / 3, 1):g}")),
         ("box", COVERED[2], _("Home within %(m)s min", m=f"{minutes:g}")),
-        ("box", UNCOVERED, _("Home not covered")), ("box", NO_RESIDENTS, _("No residents")),
+        ("box", UNCOVERED, _("Home not covered"))]
+    Legend(_("Legend"), [
+        ("dot", "#1d4ed8", type_name), *homes,
+        ("box", UNSNAPPED, _("Home too far from any path")), ("box", NO_RESIDENTS, _("No residents")),
         ("box", ISOCHRONE["fillColor"], _("Within %(m)s minutes' walk", m=f"{minutes:g}")),
         *[("box", colour, _("Area: under %(p)s%% covered", p=int(upper * 100)) if upper else
            _("Area: %(p)s%% or more covered", p=80)) for upper, colour in SHARE_CLASSES],

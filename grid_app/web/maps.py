@@ -135,7 +135,7 @@ def coverage_map(code: str):
     """Homes by walking minutes to the nearest facility of a type, isochrones and covered shares."""
     community = area_scope.community_in_scope(db.session, current_user, code)
     types = reference.facility_types(db.session)
-    shown = {"type": request.args.get("type") or (types[0].code if types else ""),
+    shown = {"type": request.args.get("type") or coverage_service.default_type_code(db.session),
              "minutes": request.args.get("minutes", "")}
     speed = current_app.config["WALK_SPEED_M_S"]
     context = {"community": community, "types": types, "shown": shown, "page": "coverage"}

@@ -14,8 +14,9 @@ from ..db_routing import REPLICA_BIND
 
 READ_YOUR_WRITES_S = 15
 # Blueprints (or single endpoints) whose GETs only read and tolerate a second of replication lag.
-REPLICA_BLUEPRINTS = {"api_indicators", "api_exports", "open311", "api_hierarchy", "dashboard"}
-REPLICA_ENDPOINTS = {"api_cases.list_cases"}
+REPLICA_BLUEPRINTS = {"api_indicators", "api_exports", "open311", "api_hierarchy", "dashboard", "api_coverage"}
+# Coverage reads only stored results (the coverage job writes them), so its map and tiles qualify too.
+REPLICA_ENDPOINTS = {"api_cases.list_cases", "maps.coverage_map", "maps.tile"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -6,6 +6,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy import delete, select
 
+from grid_app.coverage.refresh import refresh
 from grid_app.extensions import db
 from grid_app.models import CoverageResult, CoverageRun, Facility, FacilityType, NetworkEdge, NetworkNode
 from grid_app.network_store import bump_version, read_network_file, replace_network
@@ -30,10 +31,11 @@ def committed_network(app, live_server, tmp_path_factory):
                                 geom=from_shape(Point(lonlat(250, 300)), srid=4326)))
         bump_version(db.session, "facilities")
         db.session.commit()
+        refresh(db.session, app.config["WALK_SPEED_M_S"])  # the coverage job, as after any data change
     yield
     with app.app_context():
-        db.session.execute(delete(CoverageResult).where(CoverageResult.facility_type_id == type_id))
-        db.session.execute(delete(CoverageRun).where(CoverageRun.facility_type_id == type_id))
+        db.session.execute(delete(CoverageResult))
+        db.session.execute(delete(CoverageRun))
         db.session.execute(delete(Facility).where(Facility.code == CODE))
         db.session.execute(delete(NetworkEdge))
         db.session.execute(delete(NetworkNode))

@@ -6,6 +6,8 @@ import shapely
 from shapely.geometry import LineString, Point, shape
 
 from grid_app import coverage_service
+from grid_app.coverage.refresh import refresh
+from grid_app.reference import facility_types
 from grid_app.importer import import_files
 from grid_app.network_store import load_network, read_network_file, replace_network
 
@@ -46,6 +48,7 @@ def covered(session, tmp_path):
             # in the exclave, over 200 m from any street: off the network
             feature(box(1245, 60, 1255, 70), code=d.COMM_A + "B903", name="孤楼", community_code=d.COMM_A,
                     residents=9, households=3)])], progress=False)
+    refresh(session, SPEED)  # what the import commands do after committing
     return session
 
 
@@ -88,17 +91,47 @@ def test_coverage_totals_match_building_distances(covered):
 
 
 def test_results_refresh_when_facilities_change(covered, tmp_path):
-    assert distances(covered, d.COMM_B)[d.COMM_B + "B902"]["distance_m"] > 1000
+    before = coverage_service.coverage_for_community(covered, d.COMM_B, "health_station", 30, SPEED)
+    assert distances(covered, d.COMM_B)[d.COMM_B + "B902"]["distance_m"] > 1000 and not before["stale"]
     import_files(covered, [write_layer(tmp_path / "facilities.geojson", [
         feature(Point(lonlat(750, 1000)), code="F-health-T2", name="乙社区卫生服务站",
                 type_code="health_station", community_code=d.COMM_B)])], progress=False)
+    # Until the job runs, readers get the last complete result, marked stale.
+    pending = coverage_service.coverage_for_community(covered, d.COMM_B, "health_station", 30, SPEED)
+    assert pending["stale"] and pending["computed_at"] == before["computed_at"]
+    assert [n["code"] for n in pending["notices"]] == ["stale"]
+    assert {k: pending[k] for k in ("residents_covered", "by_grid")} == {k: before[k] for k in ("residents_covered", "by_grid")}
+    report = refresh(covered, SPEED)
+    assert report.ran and report.passes == 1 and len(report.computed) == len(facility_types(covered))
     # 135 m along y=1000 plus 45 m access
     assert distances(covered, d.COMM_B)[d.COMM_B + "B902"]["distance_m"] == pytest.approx(180, rel=0.01)
+    assert not coverage_service.coverage_for_community(covered, d.COMM_B, "health_station", 30, SPEED)["stale"]
+    assert refresh(covered, SPEED).computed == []  # nothing changed since: nothing recomputed
 
 
-def test_type_without_facilities_covers_nobody(covered):
+def test_type_without_facilities_says_so(covered):
     result = coverage_service.coverage_for_community(covered, d.COMM_A, "market", 10, SPEED)
-    assert result["residents_covered"] == 0 and result["residents_total"] == 579
+    assert result["no_facilities"] and result["facilities"] == 0
+    assert result["residents_covered"] is None and result["share"] is None and result["residents_total"] == 579
+    assert result["notices"][0]["code"] == "no_facilities"
+    assert all(a["share"] is None for a in result["by_residential_area"] + result["by_grid"])
+    rows = coverage_service.building_distances(covered, d.COMM_A, "market", SPEED)
+    statuses = {r["code"]: r["status"] for r in rows if r["residents"]}
+    assert statuses[d.COMM_A + "B901"] == "nofacility" and statuses[d.COMM_A + "B903"] == "unsnapped"
+    assert "beyond" not in statuses.values()
+    iso = coverage_service.isochrones_geojson(covered, "market", 10, SPEED)
+    assert iso["features"] == [] and iso["no_facilities"]
+
+
+def test_homes_off_the_network_are_counted(covered):
+    result = coverage_service.coverage_for_community(covered, d.COMM_A, "health_station", 30, SPEED)
+    assert result["homes_unsnapped"] == 1 and result["residents_unsnapped"] == 9  # 孤楼
+    assert result["access_limit_m"] == coverage_service.MAX_ACCESS_M
+    assert sum(a["residents_unsnapped"] for a in result["by_grid"]) == 9
+
+
+def test_default_type_is_the_first_with_facilities(covered):
+    assert coverage_service.default_type_code(covered) == "health_station"
 
 
 def test_isochrone_follows_the_streets(covered):
@@ -114,7 +147,9 @@ def test_isochrone_follows_the_streets(covered):
 def test_api(login, covered):
     client = login("secretary")
     body = client.get(f"/api/v1/coverage?community={d.COMM_A}&type=health_station&minutes=5").get_json()
-    assert set(body) >= {"residents_total", "residents_covered", "share", "by_residential_area"}
+    assert set(body) >= {"residents_total", "residents_covered", "share", "by_residential_area", "computed_at",
+                         "stale", "no_facilities", "homes_unsnapped", "residents_unsnapped"}
+    assert body["stale"] is False and body["no_facilities"] is False and body["facilities"] == 1
     assert body["by_residential_area"][0]["code"] == d.AREA
     types = client.get("/api/v1/facility-types").get_json()["facility_types"]
     assert {"code": "health_station", "name": "社区卫生服务站", "name_en": "Community health station",
@@ -136,6 +171,27 @@ def test_api_errors(login, covered, query, status, code):
 def test_no_network_is_a_clear_404(login):
     res = login("secretary").get(f"/api/v1/coverage?community={d.COMM_A}&type=health_station")
     assert res.status_code == 404 and res.get_json()["error"] == "no_network"
+
+
+def test_never_computed_is_a_clear_409(session, login, tmp_path):
+    replace_network(session, read_network_file(street_network(tmp_path)), progress=False)
+    res = login("secretary").get(f"/api/v1/coverage?community={d.COMM_A}&type=health_station")
+    body = res.get_json()
+    assert res.status_code == 409 and body["error"] == "coverage_not_computed"
+    assert "flask grid coverage" in body["message"]
+    page = login("admin").get(f"/communities/{d.COMM_A}/coverage?type=health_station")
+    assert page.status_code == 409 and "flask grid coverage" in page.get_data(as_text=True)
+
+
+def test_coverage_command(cli, session, tmp_path):
+    res = cli.invoke(args=["grid", "coverage"])
+    assert res.exit_code == 1 and "import-network" in res.output
+    res = cli.invoke(args=["grid", "import-network", street_network(tmp_path)])
+    assert res.exit_code == 0 and "coverage health_station:" in res.output  # computed by the import itself
+    assert "no facilities of this type" in res.output
+    assert "up to date" in cli.invoke(args=["grid", "coverage"]).output
+    res = cli.invoke(args=["grid", "coverage", "--type", "market", "--force"])
+    assert res.exit_code == 0 and res.output.startswith("coverage market:") and "health" not in res.output
 
 
 def test_import_network_cli(cli, tmp_path):

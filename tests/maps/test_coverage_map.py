@@ -11,15 +11,16 @@ def test_coverage_page_colours_homes(covered, login):  # noqa: F811
     res = login("secretary").get(f"/communities/{d.COMM_A}/coverage?type=health_station&minutes=15")
     page = res.get_data(as_text=True)
     assert res.status_code == 200
-    # 近楼 is ~315 m away (about 4 min): covered, darkest green; 孤楼 is off the network: uncovered red.
+    # 近楼 is ~315 m away (about 4 min): covered, darkest green; 孤楼 is off the network: shown as such.
     near = page.split(f'"id":"{d.COMM_A}B901"', 1)[1][:400]
     lone = page.split(f'"id":"{d.COMM_A}B903"', 1)[1][:400]
     assert '"fill":"#166534"' in near and '"walk":"4 分钟"' in near
-    assert '"fill":"#dc2626"' in lone
+    assert '"fill":"#7c3aed"' in lone and "150" in lone
     side = page.split('class="map-side"', 1)[1]
     assert "甲社区卫生服务站" in page and "15 分钟" in side
-    homes_uncovered = re.search(r'<b class="overdue-text">(\d+)</b><span>未覆盖', side)
-    assert homes_uncovered and int(homes_uncovered.group(1)) >= 1
+    off_network = re.search(r'<b class="overdue-text">(\d+)</b><span>离路网过远', side)
+    assert off_network and int(off_network.group(1)) == 1  # 孤楼, counted apart from the uncovered
+    assert re.search(r'<b class="">0</b><span>未覆盖', side)
     assert "步行" in page and "翠微苑" in side
 
 
@@ -64,3 +65,23 @@ def test_coverage_as_vector_tiles_above_threshold(covered, login, app):  # noqa:
     assert f'"id":"{d.COMM_A}B901"' not in page and "gridDesk.vectorTiles" in page
     url = re.search(r'gridDesk\.vectorTiles\("([^"]+)"', page).group(1)
     assert "/tiles/coverage/{z}/{x}/{y}.pbf" in url and "type=health_station" in url
+
+
+def test_type_without_facilities_is_not_all_red(covered, login):  # noqa: F811
+    res = login("admin").get(f"/communities/{d.COMM_A}/coverage?type=market")
+    page = res.get_data(as_text=True)
+    near = page.split(f'"id":"{d.COMM_A}B901"', 1)[1][:400]
+    assert res.status_code == 200 and '"fill":"#9ca3af"' in near and '"fill":"#dc2626"' not in page
+    assert "此类设施" in page.split('class="map-page"', 1)[0]  # said above the map
+
+
+def test_stale_result_is_shown_with_a_notice(covered, login, session):  # noqa: F811
+    from grid_app.network_store import bump_version
+    bump_version(session, "facilities")
+    page = login("admin").get(f"/communities/{d.COMM_A}/coverage?type=health_station").get_data(as_text=True)
+    assert "数据已更新，覆盖率重新计算中" in page and '"fill":"#166534"' in page
+
+
+def test_default_type_has_facilities(covered, login):  # noqa: F811
+    page = login("admin").get(f"/communities/{d.COMM_A}/coverage").get_data(as_text=True)
+    assert 'value="health_station" selected' in page
