@@ -69,7 +69,10 @@ class WalkGraph:
         self.to_metric = Transformer.from_crs(4326, self.epsg, always_xy=True)
         self.to_wgs84 = Transformer.from_crs(self.epsg, 4326, always_xy=True)
         self.edges_xy = self.project(network.geometry)
-        self.tree = shapely.STRtree(self.edges_xy)
+        # Points attach only to edges at ground level (not to a bridge deck or a tunnel under them).
+        ground = np.flatnonzero(network.ground)
+        self.snap_edges = ground if len(ground) else np.arange(network.n_edges)
+        self.tree = shapely.STRtree(self.edges_xy[self.snap_edges])
         self.n_nodes = network.n_nodes
         two_way = ~network.directed
         edge_ids = np.arange(network.n_edges)
@@ -116,6 +119,7 @@ def snap(graph: WalkGraph, points_lonlat: np.ndarray, max_access_m: float) -> Sn
     (qi, ei), dist = graph.tree.query_nearest(geoms, max_distance=max_access_m,
                                               return_distance=True, all_matches=False)
     rows = np.flatnonzero(ok)[qi]
+    ei = graph.snap_edges[ei]
     edge[rows] = ei
     access[rows] = dist
     lines = graph.edges_xy[ei]

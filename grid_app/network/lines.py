@@ -1,4 +1,4 @@
-"""Read a walking network from a line layer (GeoJSON, GeoPackage, ...) with pyogrio."""
+"""Read a walking network from a line layer (GeoJSON, GeoPackage, Shapefile) of whole ways with pyogrio."""
 from __future__ import annotations
 
 import os
@@ -9,12 +9,9 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
-from .model import WalkNetwork, build_network
-
-# Endpoints closer than this (in degrees, ~1 cm) are the same node.
-NODE_DECIMALS = 7
-_FORWARD = {"yes", "true", "1"}
-_REVERSE = {"-1", "reverse"}
+from .model import WalkNetwork, build_network, metric_crs_for
+from .noding import node_lines
+from .walkable import ONEWAY_FOOT_FIELDS, Tally, judge, kind_class, osm_class
 
 
 def _to_wgs84(geoms: np.ndarray, crs_text: str | None, path: str) -> np.ndarray:
@@ -35,25 +32,46 @@ def _to_wgs84(geoms: np.ndarray, crs_text: str | None, path: str) -> np.ndarray:
     return geoms
 
 
-def _direction(values: np.ndarray | None, n: int) -> np.ndarray:
-    """+1 forward-only, -1 reverse-only, 0 two-way, from oneway_foot property values."""
-    out = np.zeros(n, dtype=np.int8)
-    if values is None:
-        return out
-    text = np.array([str(x).strip().lower() if x is not None else "" for x in values], dtype=object)
-    out[np.isin(text, list(_FORWARD))] = 1
-    out[np.isin(text, list(_REVERSE))] = -1
-    return out
+def _class_of(columns: dict[str, np.ndarray], class_field: str | None, n: int, path: str
+              ) -> tuple[str, list[str]]:
+    """The class scheme of the layer and each feature's class (see walkable.py)."""
+    if class_field:
+        if class_field.lower() not in columns:
+            raise ValueError(f"{path}: no field {class_field!r} (fields: {', '.join(sorted(columns))})")
+        return class_field, [_clean(x) for x in columns[class_field.lower()]]
+    rows = _rows(columns, n)
+    if {"highway", "railway", "route"} & columns.keys():
+        return "osm", [osm_class(r) for r in rows]
+    if "fclass" in columns:
+        return "fclass", [_clean(x) for x in columns["fclass"]]
+    if "kind" in columns:
+        return "kind", [kind_class(r) for r in rows]
+    return "(none)", [""] * n
 
 
-def read_lines(path: str | os.PathLike, layer: str | int | None = None) -> WalkNetwork:
-    """Build a WalkNetwork from a line layer; lines must be split at intersections already."""
+def _clean(value) -> str:
+    return "" if value is None else str(value).strip().lower()
+
+
+def _rows(columns: dict[str, np.ndarray], n: int) -> list[dict[str, object]]:
+    names = [c for c in columns if c in _USED]
+    return [{c: columns[c][i] for c in names} for i in range(n)]
+
+
+_USED = frozenset({"highway", "railway", "route", "aerialway", "kind", "kind_detail", "foot", "access",
+                   "tunnel", "bridge", "layer", "area", "sidewalk", *ONEWAY_FOOT_FIELDS})
+
+
+def load_lines(path: str | os.PathLike, layer: str | int | None = None, *, snap_m: float = 0.5,
+               class_field: str | None = None, keep: frozenset[str] = frozenset(),
+               drop: frozenset[str] = frozenset()) -> tuple[WalkNetwork, Tally]:
+    """Build a WalkNetwork from a line layer of whole ways: classify, then node (see noding.py)."""
     path = os.fspath(path)
     try:
         meta, _, wkb, field_data = pyogrio.raw.read(path, layer=layer)
     except pyogrio.errors.DataSourceError as exc:
         raise ValueError(f"{path}: cannot read line layer: {exc}") from exc
-    fields = list(meta["fields"])
+    columns = {str(f).lower(): np.asarray(v, dtype=object) for f, v in zip(meta["fields"], field_data)}
     geoms = shapely.from_wkb(wkb)
     n = len(geoms)
     if n == 0:
@@ -66,33 +84,49 @@ def read_lines(path: str | os.PathLike, layer: str | int | None = None) -> WalkN
         i = int(np.argmax(not_line))
         raise ValueError(f"{path}: feature {i}: geometry type {geoms[i].geom_type} is not a line")
     geoms = _to_wgs84(geoms, meta.get("crs"), path)
-
-    direction = _direction(field_data[fields.index("oneway_foot")] if "oneway_foot" in fields else None, n)
-    highway_vals = (field_data[fields.index("highway")] if "highway" in fields else np.full(n, ""))
-    # Multi-part features become one edge per part.
-    parts, feat = shapely.get_parts(geoms, return_index=True)
-    direction, highway = direction[feat], np.asarray(highway_vals, dtype=object)[feat]
-    rev = direction == -1
-    if rev.any():
-        parts[rev] = shapely.reverse(parts[rev])
+    scheme, classes = _class_of(columns, class_field, n, path)
+    rows = _rows(columns, n)
+    tally = Tally(scheme=scheme)
+    verdicts = [judge(c, r, keep, drop) for c, r in zip(classes, rows)]
+    for verdict in verdicts:
+        tally.add(verdict)
+    walk = np.array([v.walkable for v in verdicts], dtype=bool)
+    if not walk.any():
+        return _empty(), tally
+    feat_ids = np.flatnonzero(walk)
+    parts, feat = shapely.get_parts(geoms[walk], return_index=True)
+    feat = feat_ids[feat]
     too_short = shapely.get_num_points(parts) < 2
     if too_short.any():
         raise ValueError(f"{path}: feature {int(feat[np.argmax(too_short)])}: line has fewer than 2 points")
+    direction = np.array([verdicts[i].direction for i in feat], dtype=np.int8)
+    rev = direction == -1
+    if rev.any():
+        parts[rev] = shapely.reverse(parts[rev])  # u -> v is then the walkable direction
+    levels = [verdicts[i].level for i in feat]
+    level_keys = {lv: k for k, lv in enumerate(dict.fromkeys(levels))}
+    level_id = np.array([level_keys[lv] for lv in levels], dtype=np.int64)
 
-    first = shapely.get_coordinates(shapely.get_point(parts, 0))
-    last = shapely.get_coordinates(shapely.get_point(parts, -1))
-    ends = np.round(np.vstack([first, last]), NODE_DECIMALS)
-    nodes, inverse = np.unique(ends, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    m = len(parts)
-    u, v = inverse[:m], inverse[m:]
-    # Snap the geometry's ends onto the rounded node so edges start/end exactly at their nodes.
-    coords, cidx = shapely.get_coordinates(parts, return_index=True)
-    starts = np.r_[0, np.flatnonzero(np.diff(cidx)) + 1]
-    stops = np.r_[starts[1:], len(cidx)] - 1
-    coords[starts] = nodes[u]
-    coords[stops] = nodes[v]
-    parts = shapely.linestrings(coords, indices=cidx)
-    highway = np.array(["" if h is None else str(h) for h in highway], dtype=object)
-    return build_network(np.arange(len(nodes)), nodes[:, 0], nodes[:, 1], u, v, parts,
-                         direction != 0, highway)
+    coords = shapely.get_coordinates(parts)
+    epsg = metric_crs_for(float(np.median(coords[:, 0])), float(np.median(coords[:, 1])))
+    fwd = Transformer.from_crs(4326, epsg, always_xy=True)
+    inv = Transformer.from_crs(epsg, 4326, always_xy=True)
+    noded = node_lines(shapely.transform(parts, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1]))),
+                       level_id, snap_m)
+    tally.snapped_ends = noded.snapped_ends
+    lon, lat = inv.transform(noded.node_xy[:, 0], noded.node_xy[:, 1])
+    geometry = shapely.transform(noded.geometry, lambda xy: np.column_stack(inv.transform(xy[:, 0], xy[:, 1])))
+    src = feat[noded.source]
+    return build_network(np.arange(len(lon)), np.asarray(lon), np.asarray(lat), noded.u, noded.v, geometry,
+                         direction[noded.source] != 0, np.array([classes[i] for i in src], dtype=object),
+                         ground=np.array([verdicts[i].ground for i in src], dtype=bool)), tally
+
+
+def _empty() -> WalkNetwork:
+    return build_network(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0),
+                         np.zeros(0, dtype=object))
+
+
+def read_lines(path: str | os.PathLike, layer: str | int | None = None, **options) -> WalkNetwork:
+    """The WalkNetwork of a line layer (load_lines without the tally)."""
+    return load_lines(path, layer, **options)[0]

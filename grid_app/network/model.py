@@ -50,6 +50,7 @@ class WalkNetwork:
     directed: np.ndarray   # bool: walkable only u -> v (oneway:foot)
     geometry: np.ndarray   # object array of WGS84 LineStrings, u first
     highway: np.ndarray    # object array of str
+    ground: np.ndarray | None = None  # bool: at ground level (not bridge/tunnel/layer); None = all
 
     def __post_init__(self) -> None:
         self.node_ids = np.asarray(self.node_ids, dtype=np.int64)
@@ -61,13 +62,15 @@ class WalkNetwork:
         self.directed = np.asarray(self.directed, dtype=bool)
         self.geometry = np.asarray(self.geometry, dtype=object)
         self.highway = np.asarray(self.highway, dtype=object)
+        self.ground = (np.ones(len(self.u), dtype=bool) if self.ground is None
+                       else np.asarray(self.ground, dtype=bool))
         self._validate()
 
     def _validate(self) -> None:
         n, m = len(self.node_ids), len(self.u)
         if len(self.lon) != n or len(self.lat) != n:
             raise ValueError("node_ids, lon and lat must have the same length")
-        for name in ("v", "length_m", "directed", "geometry", "highway"):
+        for name in ("v", "length_m", "directed", "geometry", "highway", "ground"):
             if len(getattr(self, name)) != m:
                 raise ValueError(f"edge array {name!r} has {len(getattr(self, name))} rows, expected {m}")
         if m == 0:
@@ -128,6 +131,7 @@ def build_network(
     geometry: np.ndarray,
     directed: np.ndarray | None = None,
     highway: np.ndarray | None = None,
+    ground: np.ndarray | None = None,
 ) -> WalkNetwork:
     """Assemble a WalkNetwork, computing geodesic edge lengths from the geometries."""
     m = len(u)
@@ -141,4 +145,5 @@ def build_network(
         directed=np.zeros(m, dtype=bool) if directed is None else directed,
         geometry=geometry,
         highway=np.full(m, "", dtype=object) if highway is None else highway,
+        ground=ground,
     )

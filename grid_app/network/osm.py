@@ -10,21 +10,7 @@ import osmium
 import shapely
 
 from .model import WalkNetwork, build_network
-
-# Walkable whatever foot=* says (unless foot=no / access=no|private without a foot permission).
-WALKABLE_HIGHWAYS = frozenset({
-    "footway", "path", "pedestrian", "steps", "living_street", "residential", "service",
-    "unclassified", "track", "tertiary", "tertiary_link", "secondary", "secondary_link",
-    "primary", "primary_link",
-})
-# Walkable only with an explicit foot permission.
-FOOT_ONLY_HIGHWAYS = {
-    "trunk": frozenset({"yes", "designated", "permissive"}),
-    "trunk_link": frozenset({"yes", "designated", "permissive"}),
-    "cycleway": frozenset({"yes", "designated"}),
-}
-_FOOT_ALLOWED = frozenset({"yes", "designated", "permissive"})
-_YES = frozenset({"yes", "true", "1"})
+from .walkable import Tally, judge, osm_class
 
 # tag conditions (all must hold; value sets are alternatives) -> facility type.
 # An object matching several rules yields one facility per distinct type.
@@ -44,26 +30,10 @@ FACILITY_TAGS: tuple[tuple[str, dict[str, frozenset[str]]], ...] = (
 
 
 def walk_direction(tags: Mapping[str, str]) -> int | None:
-    """None if the way is not walkable, else 0 (two-way), 1 (forward only) or -1 (backward only)."""
-    highway = tags.get("highway")
-    if highway is None or tags.get("area") == "yes":
-        return None
-    foot = tags.get("foot")
-    if foot == "no":
-        return None
-    if tags.get("access") in ("private", "no") and foot not in _FOOT_ALLOWED:
-        return None
-    if highway not in WALKABLE_HIGHWAYS:
-        allowed = FOOT_ONLY_HIGHWAYS.get(highway)
-        if allowed is None or foot not in allowed:
-            return None
-    # Pedestrians ignore oneway=*; only oneway:foot restricts walking direction.
-    oneway_foot = tags.get("oneway:foot")
-    if oneway_foot in _YES:
-        return 1
-    if oneway_foot == "-1":
-        return -1
-    return 0
+    """None if the way is not walkable (walkable.py's table), else 0 two-way, 1 forward, -1 backward."""
+    cls = osm_class(tags)
+    verdict = judge(cls, tags) if cls else None
+    return verdict.direction if verdict is not None and verdict.walkable else None
 
 
 def _valid_runs(way: osmium.osm.Way) -> list[tuple[list[int], list[tuple[float, float]]]]:
@@ -88,21 +58,31 @@ def _valid_runs(way: osmium.osm.Way) -> list[tuple[list[int], list[tuple[float, 
 
 def read_osm(path: str | os.PathLike) -> WalkNetwork:
     """Build a WalkNetwork from the walkable ways of an OSM file, split at shared nodes and way ends."""
+    return load_osm(path)[0]
+
+
+def load_osm(path: str | os.PathLike, keep: frozenset[str] = frozenset(),
+             drop: frozenset[str] = frozenset()) -> tuple[WalkNetwork, Tally]:
+    """The walking network of an OSM file and what was kept and dropped (OSM ways share their junctions)."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(path)
-    ways: list[tuple[list[int], list[tuple[float, float]], str, int]] = []
+    tally = Tally(scheme="osm")
+    ways: list[tuple[list[int], list[tuple[float, float]], str, int, bool]] = []
     for way in osmium.FileProcessor(path, osmium.osm.NODE | osmium.osm.WAY).with_locations():
         if not way.is_way():
             continue  # nodes are read only to fill in way locations
-        direction = walk_direction(way.tags)
-        if direction is None:
+        cls = osm_class(way.tags)
+        if not cls:
+            continue  # buildings, land use...: not a line anyone walks or drives
+        verdict = judge(cls, way.tags, keep, drop)
+        tally.add(verdict)
+        if not verdict.walkable:
             continue
-        highway = way.tags.get("highway")
         for refs, coords in _valid_runs(way):
-            if direction == -1:
+            if verdict.direction == -1:
                 refs, coords = refs[::-1], coords[::-1]
-            ways.append((refs, coords, highway, direction))
+            ways.append((refs, coords, cls, verdict.direction, verdict.ground))
     if not ways:
         raise ValueError(f"{path}: no walkable ways")
 
@@ -124,7 +104,8 @@ def read_osm(path: str | os.PathLike) -> WalkNetwork:
     pieces: list[list[tuple[float, float]]] = []
     highways: list[str] = []
     directed: list[bool] = []
-    for refs, coords, highway, direction in ways:
+    ground: list[bool] = []
+    for refs, coords, highway, direction, on_ground in ways:
         start = 0
         last = len(refs) - 1
         for i in range(1, last + 1):
@@ -135,6 +116,7 @@ def read_osm(path: str | os.PathLike) -> WalkNetwork:
             pieces.append(coords[start:i + 1])
             highways.append(highway)
             directed.append(direction != 0)
+            ground.append(on_ground)
             start = i
 
     lonlat = np.asarray(node_lonlat, dtype=np.float64)
@@ -142,8 +124,9 @@ def read_osm(path: str | os.PathLike) -> WalkNetwork:
     lens = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
     flat = np.asarray([c for p in pieces for c in p], dtype=np.float64)
     geoms = shapely.linestrings(flat, indices=np.repeat(np.arange(len(pieces)), lens))
-    return build_network(ids, lonlat[:, 0], lonlat[:, 1], np.asarray(us), np.asarray(vs), geoms,
-                         np.asarray(directed), np.asarray(highways, dtype=object))
+    network = build_network(ids, lonlat[:, 0], lonlat[:, 1], np.asarray(us), np.asarray(vs), geoms,
+                            np.asarray(directed), np.asarray(highways, dtype=object), np.asarray(ground))
+    return network, tally
 
 
 @dataclass
