@@ -34,7 +34,14 @@ def street_network(tmp_path) -> str:
 def covered(session, tmp_path):
     """Network, one health station on the x=250 street, and two buildings at known distances."""
     replace_network(session, read_network_file(street_network(tmp_path)), progress=False)
-    import_files(session, [
+    import_files(session, covered_layers(tmp_path), progress=False)
+    refresh(session, SPEED)  # what the import commands do after committing
+    return session
+
+
+def covered_layers(tmp_path) -> list[str]:
+    """One health station on the x=250 street, and three buildings at known distances (files)."""
+    return [
         write_layer(tmp_path / "facilities.geojson", [
             feature(Point(lonlat(250, 300)), code="F-health-T1", name="甲社区卫生服务站",
                     type_code="health_station", community_code=d.COMM_A)]),
@@ -47,9 +54,7 @@ def covered(session, tmp_path):
                     residents=80, households=30),
             # in the exclave, over 200 m from any street: off the network
             feature(box(1245, 60, 1255, 70), code=d.COMM_A + "B903", name="孤楼", community_code=d.COMM_A,
-                    residents=9, households=3)])], progress=False)
-    refresh(session, SPEED)  # what the import commands do after committing
-    return session
+                    residents=9, households=3)])]
 
 
 def distances(session, community):
