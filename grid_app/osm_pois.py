@@ -40,7 +40,7 @@ def _communities(session: Session):
     return [r[0] for r in rows], shapely.STRtree(shapely.from_wkb([bytes(r[1]) for r in rows]))
 
 
-def import_osm_pois(session: Session, path: str, progress: bool = True) -> dict:
+def import_osm_pois(session: Session, path: str, progress: bool = True, commit: bool = True) -> dict:
     """Import an extract's buildings and facilities through the normal importer; return counts."""
     buildings, facilities = read_osm_pois(path)
     codes, tree = _communities(session)
@@ -72,7 +72,9 @@ def import_osm_pois(session: Session, path: str, progress: bool = True) -> dict:
                 with open(paths[-1], "w", encoding="utf-8") as fh:
                     json.dump({"type": "FeatureCollection", "features": feats}, fh, ensure_ascii=False)
         if paths:
-            import_files(session, paths, repair=True, progress=progress)
+            report = import_files(session, paths, repair=True, progress=progress, commit=commit)
+            counts["warnings"] = report.warnings
+    counts.setdefault("warnings", [])
     counts.update(buildings=len(building_feats), facilities=len(facility_feats))
     return counts
 

@@ -23,12 +23,16 @@ class ImportReport:
 
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[validation.Issue] = field(default_factory=list)
+    where: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # (table, code) -> file, feature
 
 
 def import_files(session: Session, paths: list[str], *, level: str | None = None,
                  repair: bool = False, encoding: str | None = None,
-                 progress: bool = True) -> ImportReport:
-    """Check and write the files in one transaction; on any problem raise ImportFailed, write nothing."""
+                 progress: bool = True, commit: bool = True) -> ImportReport:
+    """Check and write the files in one transaction; on any problem raise ImportFailed, write nothing.
+
+    commit=False leaves the transaction open for a caller that writes more in the same one.
+    """
     sources, problems = _read_and_check(paths, level, repair, encoding)
     if problems:
         raise ImportFailed(problems)
@@ -51,13 +55,15 @@ def import_files(session: Session, paths: list[str], *, level: str | None = None
             issues = validation.validate(session, ids)
             problems.extend(_as_problems(issues, sources))
             report.warnings = [i for i in issues if not i.blocking]
+            report.where = _where(sources)
     except Exception:
         session.rollback()
         raise
     if problems:
         session.rollback()
         raise ImportFailed(problems)
-    session.commit()
+    if commit:
+        session.commit()
     return report
 
 
@@ -80,19 +86,24 @@ def _read_and_check(paths, level, repair, encoding) -> tuple[list[SourceFile], l
     return sources, problems
 
 
+_TABLE_OF_LEVEL = {"grids": "grid", "communities": "community", "residential_areas": "residential_area",
+                   "buildings": "building", "streets": "street", "facilities": "facility"}
+
+
+def _where(sources: list[SourceFile]) -> dict[tuple[str, str], tuple[str, int]]:
+    """(table, code) -> (file name, feature index) of every feature the import carried."""
+    return {(_TABLE_OF_LEVEL[source.level], feat.properties.get("code")): (os.path.basename(source.path), feat.index)
+            for source in sources for feat in source.features}
+
+
 def _as_problems(issues: list[validation.Issue], sources: list[SourceFile]) -> list[Problem]:
     """Name the file and feature of each blocking issue where the import carried it."""
-    where = {}
-    for source in sources:
-        for feat in source.features:
-            where[(source.level, feat.properties.get("code"))] = (os.path.basename(source.path), feat.index)
-    table_level = {"grid": "grids", "community": "communities", "residential_area": "residential_areas",
-                   "building": "buildings", "street": "streets"}
+    where = _where(sources)
     problems = []
     for issue in issues:
         if not issue.blocking:
             continue
-        file, index = where.get((table_level[issue.table], issue.code), ("(stored data)", None))
+        file, index = where.get((issue.table, issue.code), ("(stored data)", None))
         reason = issue.reason + (f" ({issue.area_m2:.1f} m²)" if issue.area_m2 is not None else "")
         if issue.lon is not None:
             reason += f" near {issue.lon:.6f},{issue.lat:.6f}"
