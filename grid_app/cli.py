@@ -16,6 +16,8 @@ from . import PROJECT_ROOT, audit, validation
 from .extensions import db
 from .errors import DomainError
 from .importer import ImportFailed, import_files
+from .importer.problems import issue_rows, problem_rows, summary, write_report
+from .network.summary import network_summary
 
 grid_cli = AppGroup("grid", help="grid_app commands: database, import, validation, demo.")
 
@@ -60,29 +62,44 @@ def init_db():
                               "buildings, facilities); default: from each file name.")
 @click.option("--repair", is_flag=True, help="Make invalid polygons valid instead of refusing them.")
 @click.option("--encoding", help="Text encoding of the attribute table (e.g. GBK for old Shapefiles).")
-def import_cmd(files, level, repair, encoding):
+@click.option("--verbose", is_flag=True, help="Print every problem and warning, not ten of each kind.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Write every problem and warning to this CSV file.")
+def import_cmd(files, level, repair, encoding, verbose, report_path):
     """Import GeoJSON, GeoPackage or Shapefile layers in one transaction."""
     try:
-        report = import_files(db.session, list(files), level=level, repair=repair, encoding=encoding)
+        report = import_files(db.session, list(files), level=level, repair=repair, encoding=encoding,
+                              commit=False)
     except ImportFailed as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
+        rows = problem_rows(exc.problems)
+        _print_rows(rows, verbose, report_path, err=True)
         click.echo(f"import refused: {len(exc.problems)} problem(s); nothing was written", err=True)
         sys.exit(1)
     audit.record(db.session, "import", {"files": report.counts, "repair": repair})
     db.session.commit()
     for name, count in report.counts.items():
         click.echo(f"{name}: {count} features")
-    for warning in report.warnings:
-        click.echo(f"warning: {warning}")
+    _print_rows(issue_rows(report.warnings, report.where), verbose, report_path)
     _refresh_coverage()
+
+
+def _print_rows(rows, verbose: bool, report_path: str | None, err: bool = False) -> None:
+    """Problems and warnings grouped by kind (ten examples each unless verbose), all in the CSV report."""
+    for line in summary(rows, verbose):
+        click.echo(line, err=err)
+    if report_path:
+        write_report(report_path, rows)
+        click.echo(f"{len(rows)} row(s) written to {report_path}", err=err)
 
 
 @grid_cli.command("validate")
 @click.option("--community", "community_code", help="Only this community (code).")
 @click.option("--json", "as_json", is_flag=True, help="Print the issues as JSON.")
 @click.option("--min-area", default=1.0, show_default=True, help="Ignore gaps/overlaps below this many m².")
-def validate_cmd(community_code, as_json, min_area):
+@click.option("--verbose", is_flag=True, help="Print every issue, not ten of each kind.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Write every issue to this CSV file.")
+def validate_cmd(community_code, as_json, min_area, verbose, report_path):
     """Report invalid geometries, children outside parents, grid gaps and overlaps, orphans."""
     from .hierarchy import community_by_code
     from .errors import NotFound
@@ -97,8 +114,9 @@ def validate_cmd(community_code, as_json, min_area):
     if as_json:
         click.echo(json.dumps([i.as_dict() for i in issues], ensure_ascii=False, indent=1))
     else:
-        for issue in issues:
-            click.echo(str(issue))
+        rows = issue_rows([i for i in issues if i.blocking], severity="problem") + issue_rows(
+            [i for i in issues if not i.blocking])
+        _print_rows(rows, verbose, report_path)
         blocking = sum(1 for i in issues if i.blocking)
         click.echo(f"{len(issues)} issue(s), {blocking} blocking")
     sys.exit(1 if any(i.blocking for i in issues) else 0)
@@ -197,36 +215,35 @@ def escalate_cmd():
 @grid_cli.command("import-network")
 @click.argument("path", type=click.Path())
 @click.option("--pois", is_flag=True, help="Also import buildings and facilities found by OSM tags into the "
-                                            "stored communities (residents estimated from footprint x levels).")
-def import_network(path, pois):
-    """Replace the walking network from an OSM extract (.osm.pbf, .osm) or a line layer."""
-    from .network_store import read_network_file, replace_network
+                                            "stored communities (OSM extracts only).")
+@click.option("--snap", "snap_m", default=0.5, show_default=True, type=float,
+              help="Join line ends that come this close (metres) to another end or line.")
+@click.option("--class-field", help="Field holding the road class (default: highway / fclass / kind).")
+@click.option("--keep", multiple=True, help="Treat this road class as walkable (repeatable).")
+@click.option("--drop", multiple=True, help="Treat this road class as not walkable (repeatable).")
+def import_network(path, pois, snap_m, class_field, keep, drop):
+    """Replace the walking network from an OSM extract (.osm.pbf, .osm) or a line layer of whole ways."""
+    from .network_import import import_network_file
     try:
-        network = read_network_file(path)
+        result = import_network_file(db.session, path, pois=pois, snap_m=snap_m, class_field=class_field,
+                                     keep=frozenset(k.lower() for k in keep),
+                                     drop=frozenset(d.lower() for d in drop))
     except DomainError as exc:
-        click.echo(f"error: {exc.message}", err=True)
+        click.echo(f"error: {exc.message}; nothing was written", err=True)
         sys.exit(1)
-    report = replace_network(db.session, network)
-    audit.record(db.session, "import-network", {"file": os.path.basename(path), "edges": report.edges})
-    db.session.commit()
-    click.echo(f"{report.nodes} nodes, {report.edges} edges, {report.length_km:.1f} km")
-    if len(report.component_sizes) > 1:
-        small = report.component_sizes[1:]
-        click.echo(f"warning: {len(small)} disconnected piece(s) besides the main network "
-                   f"({report.component_sizes[0]} nodes); largest other piece has {small[0]} nodes")
+    except ImportFailed as exc:
+        for line in summary(problem_rows(exc.problems)):
+            click.echo(line, err=True)
+        click.echo(f"import refused: {len(exc.problems)} problem(s); nothing was written", err=True)
+        sys.exit(1)
+    for line in network_summary(result):
+        click.echo(line)
     if pois:
-        from .osm_pois import import_osm_pois
-        try:
-            counts = import_osm_pois(db.session, path)
-        except ImportFailed as exc:
-            for problem in exc.problems[:20]:
-                click.echo(str(problem), err=True)
-            click.echo(f"buildings and facilities refused: {len(exc.problems)} problem(s)", err=True)
-            sys.exit(1)
-        audit.record(db.session, "import-osm-pois", {"file": os.path.basename(path), **counts})
-        db.session.commit()
+        counts = result.pois
         click.echo(f"OSM: {counts['buildings']} buildings and {counts['facilities']} facilities imported; "
                    f"{counts['buildings_outside']} buildings outside every community skipped")
+        for line in summary(issue_rows(counts["warnings"])):
+            click.echo(line)
     _refresh_coverage()
 
 
