@@ -1,11 +1,15 @@
-"""A project-local PostgreSQL + PostGIS cluster under instance/, for the demo and the tests.
+"""Project-local PostgreSQL + PostGIS clusters under instance/: the app's, and the tests' own.
 
-Run as ``python -m grid_app.localdb start|stop|status|url [DBNAME]``. PostgreSQL refuses to run
-as root, so when we are root the server runs as the ``postgres`` system user. Tests that stop
-the server or need a replica make their own ``Cluster`` in a temporary folder.
+Run as ``python -m grid_app.localdb [--test] start|stop|status|url [DBNAME]``. The app's cluster
+(instance/pg, port 54329) serves the demo and a default install and keeps PostgreSQL's durable
+defaults; ``--test`` picks the test suite's throw-away cluster (instance/pg-test, port 54339), the
+only one that trades durability for speed. PostgreSQL refuses to run as root, so when we are root
+the server runs as the ``postgres`` system user. Tests that stop the server or need a replica make
+their own ``Cluster`` in a scratch folder.
 """
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import pwd
@@ -13,13 +17,17 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULT_PORT = 54329
+TEST_PORT = 54339
 DEFAULT_DB = "grid_app"
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS = ("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n"
-            "shared_buffers = 256MB\nwal_level = replica\nmax_wal_senders = 5\nhot_standby = on\n")
+SETTINGS = ("max_connections = 200\nshared_buffers = 256MB\nwal_level = replica\nmax_wal_senders = 5\n"
+            "hot_standby = on\n")
+# What a crash (power cut, killed server) may cost depends on these three; all "on" is PostgreSQL's default.
+DURABILITY = ("fsync", "synchronous_commit", "full_page_writes")
 
 
 class LocalDbError(RuntimeError):
@@ -50,11 +58,16 @@ def _give_to_postgres(path: Path) -> None:
 
 
 class Cluster:
-    """One PostgreSQL cluster: a data folder, a socket folder and a loopback port."""
+    """One PostgreSQL cluster: a data folder, a socket folder and a loopback port.
 
-    def __init__(self, base: str | Path, port: int):
+    durable=False turns fsync, synchronous_commit and full_page_writes off: a crash can then lose
+    acknowledged commits or corrupt the cluster, so only throw-away test clusters may ask for it.
+    """
+
+    def __init__(self, base: str | Path, port: int, durable: bool = True):
         self.base = Path(base).resolve()
         self.port = port
+        self.durable = durable
         self.data = self.base / "data"
         self.socket_dir = self.base / "run"
         self.log = self.base / "server.log"
@@ -111,12 +124,52 @@ class Cluster:
         with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write(f"\n# replica\nport = {self.port}\nunix_socket_directories = '{self.socket_dir}'\n")
 
+    @contextmanager
+    def _locked(self):
+        """Serialise starting this cluster between processes (two test runs may start it at once)."""
+        self.base.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.base.parent / f".{self.base.name}.lock", "w", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
     def start(self, timeout: float = 30.0) -> None:
-        """Create the cluster if needed and start it; no-op when it already runs."""
-        if not self.initialised():
-            self.init()
-        if self.running():
+        """Create the cluster if needed, start it and give it this object's durability settings."""
+        with self._locked():
+            if not self.initialised():
+                self.init()
+            if not self.running():
+                self._start_server(timeout)
+            self._apply_durability()
+
+    def durability(self) -> dict[str, str]:
+        """The running server's fsync, synchronous_commit and full_page_writes."""
+        names = ", ".join(f"'{n}'" for n in DURABILITY)
+        rows = self.psql(f"SELECT name, setting FROM pg_settings WHERE name IN ({names})")
+        return dict(line.split("|", 1) for line in rows.split())
+
+    def _apply_durability(self) -> None:
+        """Make the running server as durable as asked: ALTER SYSTEM, then a reload (no restart needed).
+
+        This also repairs clusters made by earlier versions, which wrote fsync = off into the
+        postgresql.conf of every cluster: ALTER SYSTEM's postgresql.auto.conf overrides it."""
+        wanted = "on" if self.durable else "off"
+        if all(value == wanted for value in self.durability().values()):
             return
+        for name in DURABILITY:
+            self.psql(f"ALTER SYSTEM SET {name} = {wanted}")
+        self.psql("SELECT pg_reload_conf()")
+        deadline = time.time() + 10
+        while any(v != wanted for v in self.durability().values()):
+            if time.time() > deadline:
+                raise LocalDbError(f"{self.base}: the server did not take {wanted} for {', '.join(DURABILITY)}")
+            time.sleep(0.1)
+        if self.durable:
+            # Pages written while fsync was off may still sit in the kernel's cache only; PostgreSQL's
+            # documentation asks for them to be flushed once fsync is back on.
+            self.psql("CHECKPOINT")
+            os.sync()
+
+    def _start_server(self, timeout: float) -> None:
         if not self.log.exists():
             self.log.touch()
             _give_to_postgres(self.log)
@@ -164,9 +217,18 @@ class Cluster:
 
 
 def default() -> Cluster:
-    """The project's cluster: GRID_APP_PGDATA (default instance/pg), port GRID_APP_PGPORT (54329)."""
+    """The app's cluster: GRID_APP_PGDATA (default instance/pg), port GRID_APP_PGPORT (54329); durable."""
     return Cluster(os.environ.get("GRID_APP_PGDATA", ROOT / "instance" / "pg"),
                    int(os.environ.get("GRID_APP_PGPORT", DEFAULT_PORT)))
+
+
+def for_tests() -> Cluster:
+    """The test suite's cluster: GRID_APP_TEST_PGDATA (instance/pg-test), port GRID_APP_TEST_PGPORT (54339).
+
+    Not durable, on purpose: it only ever holds databases a test run makes and drops, and fsync on every
+    commit and CREATE DATABASE would make the suite much slower. Never point it at data you keep."""
+    return Cluster(os.environ.get("GRID_APP_TEST_PGDATA", ROOT / "instance" / "pg-test"),
+                   int(os.environ.get("GRID_APP_TEST_PGPORT", TEST_PORT)), durable=False)
 
 
 def url(dbname: str = DEFAULT_DB) -> str:
@@ -190,10 +252,12 @@ def drop_stale_databases(prefix: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Command-line entry point."""
+    """Command-line entry point: [--test] start|stop|status|url [DBNAME]."""
+    cluster = default()
+    if argv[:1] == ["--test"]:
+        cluster, argv = for_tests(), argv[1:]
     cmd = argv[0] if argv else "status"
     dbname = argv[1] if len(argv) > 1 else DEFAULT_DB
-    cluster = default()
     try:
         if cmd == "start":
             print(cluster.ensure_database(dbname))
@@ -202,7 +266,11 @@ def main(argv: list[str]) -> int:
         elif cmd == "url":
             print(cluster.url(dbname))
         elif cmd == "status":
-            print(f"{cluster.base}: {'running' if cluster.running() else 'stopped'} on port {cluster.port}")
+            if cluster.running():
+                settings = ", ".join(f"{k} = {v}" for k, v in cluster.durability().items())
+                print(f"{cluster.base}: running on port {cluster.port} ({settings})")
+            else:
+                print(f"{cluster.base}: stopped (port {cluster.port})")
         else:
             print(f"unknown command {cmd!r}: use start, stop, status or url", file=sys.stderr)
             return 2

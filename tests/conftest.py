@@ -21,9 +21,11 @@ def _database_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
-    # One database per test process, so parallel runs on one machine never drop each other's.
-    localdb.drop_stale_databases("grid_app_test_")
-    return localdb.ensure_database(f"grid_app_test_{os.getpid()}", fresh=True)
+    # One database per test process, so parallel runs on one machine never drop each other's, in the
+    # tests' own throw-away cluster (not durable, for speed), apart from the app's durable one.
+    cluster = localdb.for_tests()
+    cluster.drop_stale_databases("grid_app_test_")
+    return cluster.ensure_database(f"grid_app_test_{os.getpid()}", fresh=True)
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +48,7 @@ def app(tmp_path_factory):
     with app.app_context():
         db.engine.dispose()
     if not os.environ.get("TEST_DATABASE_URL"):
-        localdb.drop_database(f"grid_app_test_{os.getpid()}")
+        localdb.for_tests().drop_database(f"grid_app_test_{os.getpid()}")
 
 
 @pytest.fixture()

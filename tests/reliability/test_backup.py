@@ -31,7 +31,7 @@ def test_round_trip(app, tmp_path):
             "SELECT id, description, state, ST_AsText(geom) FROM case_record ORDER BY id")).all()
     assert manifest["counts"]["case_record"] >= 1 and read_manifest(archive)["schema_revision"]
 
-    target_url = localdb.ensure_database(f"grid_app_restore_{os.getpid()}", fresh=True)
+    target_url = localdb.for_tests().ensure_database(f"grid_app_restore_{os.getpid()}", fresh=True)
     target_uploads = tmp_path / "restored-uploads"
     try:
         restore(target_url, str(target_uploads), archive)
@@ -47,7 +47,7 @@ def test_round_trip(app, tmp_path):
             assert fh.read(2) == b"\xff\xd8"
     finally:
         create_engine(target_url).dispose()
-        localdb.drop_database(f"grid_app_restore_{os.getpid()}")
+        localdb.for_tests().drop_database(f"grid_app_restore_{os.getpid()}")
 
 
 def test_not_a_backup(tmp_path):
