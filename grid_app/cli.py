@@ -37,6 +37,12 @@ def db_status():
                 "SELECT version_num FROM alembic_version")).scalar() if _has_table(conn, "alembic_version") else None
             click.echo(f"server: {conn.execute(text('SHOW server_version')).scalar()}, PostGIS {version}")
             click.echo(f"schema revision: {revision or 'none (run flask db upgrade)'}")
+            durability = {name: conn.execute(text(f"SHOW {name}")).scalar()
+                          for name in ("fsync", "synchronous_commit", "full_page_writes")}
+            click.echo("durability: " + ", ".join(f"{k} = {v}" for k, v in durability.items()))
+            if "off" in durability.values():
+                click.echo("warning: not durable, a crash can lose committed data "
+                           "(acceptable only for throw-away test databases)", err=True)
     except OperationalError as exc:
         click.echo(f"not reachable: {exc.orig}", err=True)
         sys.exit(1)
