@@ -19,7 +19,8 @@ def network_summary(result) -> list[str]:
         lines.append("  unknown classes, kept (--drop CLASS to leave them out): " + ", ".join(
             f"{cls} {n}" for cls, n in sorted(tally.unknown.items(), key=lambda kv: -kv[1])))
     found = result.pieces
-    lines.append(f"{len(found)} connected component(s)")
+    lines.append(f"{len(found)} connected component(s)"
+                 + (f": the main one and {len(found) - 1} disconnected piece(s)" if len(found) > 1 else ""))
     for piece in found[:SHOWN_PIECES]:
         lines.append(f"  #{piece.rank}: {piece.nodes} nodes, {piece.edges} edges, {piece.km:.2f} km, "
                      f"{piece.residents} residents ({piece.share:.1%} of homes) near {piece.lon:.6f},{piece.lat:.6f}"
