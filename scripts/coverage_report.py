@@ -4,7 +4,8 @@
         [--type health_station ...] [--minutes 15] [--out reports/] [--lang zh|en]
 
 Without --type every facility type is reported (each at its own circle level unless --minutes is
-given); the HTML map shows the first type. The numbers are those of GET /api/v1/coverage.
+given); the HTML map shows the first type that has facilities. The numbers are those of GET
+/api/v1/coverage: the last result of the coverage job (`flask grid coverage`).
 """
 from __future__ import annotations
 
