@@ -6,25 +6,19 @@ Scope and filters are those of the case list; reporters' contact details are nev
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
 import numpy as np
 import pyogrio.raw
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from . import tables, workflow
 from .cases import clock
 from .cases.queries import ORDERS, CaseFilter, filtered
-from .cases.scope import scoped
+from .access.scope import place_clause, readable_cases
 from .errors import InvalidInput
 from .models import (OPEN_STATES, Building, Case, Category, Community, Grid, ResidentialArea, Street,
                      User, user_grid)
@@ -48,7 +42,7 @@ CHANNEL_NAMES = {"worker": ("监督员上报", "Grid worker"), "public": ("公�
 def case_rows(session: Session, user: User, f: CaseFilter, lang: str, zone: tzinfo) -> Iterator[dict]:
     """Every case the user may see that matches the filters (limit/offset ignored), streamed."""
     pick = 0 if lang == "zh" else 1
-    query = filtered(scoped(
+    query = filtered(readable_cases(
         select(Case.id, Category.code.label("category_code"),
                (Category.name if pick == 0 else Category.name_en).label("category"),
                Case.severity, Case.state, Case.level, Case.channel, Case.description, Case.address,
@@ -72,34 +66,8 @@ def case_rows(session: Session, user: User, f: CaseFilter, lang: str, zone: tzin
         yield item
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.replace(microsecond=0).isoformat()
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
-
-
-def csv_stream(rows: Iterable[dict], columns, lang: str) -> Iterator[bytes]:
-    """CSV with a BOM (so Excel shows Chinese) and localised headings, a chunk at a time."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(tables.headings(columns, lang))
-    yield "\ufeff".encode("utf-8") + _drain(buf)
-    for i, row in enumerate(rows, start=1):
-        writer.writerow([_text(row.get(k)) for k, _, _ in columns])
-        if i % CHUNK == 0:
-            yield _drain(buf)
-    yield _drain(buf)
-
-
-def _drain(buf: io.StringIO) -> bytes:
-    data = buf.getvalue().encode("utf-8")
-    buf.seek(0)
-    buf.truncate()
-    return data
+# The one writer path for tables (tables.py): every cell leaves through text.cell_text.
+csv_stream = tables.csv_stream
 
 
 def geojson_stream(rows: Iterable[dict], geometry) -> Iterator[bytes]:
@@ -123,26 +91,7 @@ def point_geometry(row: dict) -> dict:
 
 def write_xlsx(rows: Iterable[dict], columns, lang: str, target, title: str) -> None:
     """A write-only workbook (rows go to disk as they come) with bold headings, saved to ``target``."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    heads = tables.headings(columns, lang)
-    for i, heading in enumerate(heads, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(10, len(heading) * 2 + 2)
-    ws.freeze_panes = "A2"
-    cells = []
-    for heading in heads:
-        cell = WriteOnlyCell(ws, value=heading)
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    ws.append(cells)
-    for row in rows:
-        ws.append([_cell(row.get(k)) for k, _, _ in columns])
-    wb.save(target)
-
-
-def _cell(value):
-    # Excel has no time zones: write the local wall-clock time.
-    return value.replace(tzinfo=None, microsecond=0) if isinstance(value, datetime) else value
+    tables.write_xlsx_sheets([(title, rows, columns)], lang, target)
 
 
 def indicator_features(session: Session, group: str, rows: list[dict]) -> Iterator[dict]:
@@ -189,32 +138,11 @@ def parse_layers(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
     return names
 
 
-def _visible_communities(user: User):
-    """Community ids the user's scope covers (None: all) — boundaries follow the case scope."""
-    if user.role in ("admin", "planner", "api"):
-        return None
-    if user.role == "street":
-        return select(Community.id).where(Community.street_id == user.street_id)
-    if user.role == "secretary":
-        return select(Community.id).where(Community.id == user.community_id)
-    if user.role == "worker":
-        return select(Grid.community_id).join(user_grid, user_grid.c.grid_id == Grid.id).where(
-            user_grid.c.user_id == user.id)
-    return select(Community.id).where(false())
-
-
 def layer_query(layer: str, user: User, geometry):
     """A select of the layer's fields and ``geometry(model.geom)`` limited to the user's scope."""
     model, fields = LAYERS[layer]
-    query = select(*fields(), geometry(model.geom).label("geometry")).order_by(model.code)
-    visible = _visible_communities(user)
-    if visible is None:
-        return query
-    if model is Street:
-        return query.where(Street.id.in_(select(Community.street_id).where(Community.id.in_(visible))))
-    if model is Community:
-        return query.where(Community.id.in_(visible))
-    return query.where(model.community_id.in_(visible))
+    return (select(*fields(), geometry(model.geom).label("geometry"))
+            .where(place_clause(user, model)).order_by(model.code))
 
 
 def hierarchy_rows(session: Session, layer: str, user: User) -> Iterator[dict]:

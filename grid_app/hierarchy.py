@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .access.scope import place_clause
 from .errors import InvalidInput, NotFound
 from .locate import flush_tiny
-from .models import Building, Community, Grid, PartyOrganisation, ResidentialArea, Street
+from .models import Building, Community, Grid, PartyOrganisation, ResidentialArea, Street, User
 
 MAX_LIMIT = 5000
 MAX_OFFSET = 2**31 - 1
@@ -72,12 +73,12 @@ def community_by_code(session: Session, code: str) -> Community:
     return community
 
 
-def feature_collection(session: Session, layer_name: str, *, community: str | None = None,
+def feature_collection(session: Session, layer_name: str, user: User, *, community: str | None = None,
                        bbox=None, limit: int = 500, offset: int = 0) -> dict:
-    """A GeoJSON FeatureCollection page of one layer, with the total count of matches."""
+    """A GeoJSON FeatureCollection page of one layer within the user's scope, with the total count of matches."""
     layer = LAYERS[layer_name]
     model = layer.model
-    query = select(model.id)
+    query = select(model.id).where(place_clause(user, model))
     if community:
         if layer_name == "communities":
             query = query.where(model.code == community)

@@ -9,15 +9,15 @@ Closed-case rates count the cases closed in the period:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Float, and_, case as sql_case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
 from ..models import OPEN_STATES, Case, Community, Grid, Street
-from . import clock
-from .scope import scoped
+from . import clock, dates
+from ..access.scope import area_cases
 
 GROUPS = ("grid", "community", "street")
 COLUMNS = [  # key, Chinese heading, English heading
@@ -60,7 +60,7 @@ def compute(session: Session, user, group: str, period: Period) -> list[dict]:
         closed = func.count().filter(closed_in)
         return cast(func.count().filter(and_(closed_in, condition)), Float) / func.nullif(closed, 0)
 
-    query = scoped(
+    query = area_cases(
         select(
             code_col.label("code"), name_col.label("name"),
             func.count().filter(logged_in).label("logged"),
@@ -83,17 +83,11 @@ def compute(session: Session, user, group: str, period: Period) -> list[dict]:
     return rows
 
 
-def parse_period(since: str | None, until: str | None, default_days: int = 30) -> Period:
-    """A period from ISO dates (default: the last 30 days up to now)."""
-    from datetime import timedelta
-    now = clock.now()
-    try:
-        end = datetime.fromisoformat(until) if until else now
-        start = datetime.fromisoformat(since) if since else end - timedelta(days=default_days)
-    except ValueError as exc:
-        raise InvalidInput("since and until must be ISO 8601 dates", code="bad_period") from exc
-    start = start if start.tzinfo else start.replace(tzinfo=now.tzinfo)
-    end = end if end.tzinfo else end.replace(tzinfo=now.tzinfo)
+def parse_period(since: str | None, until: str | None, default_days: int = 30, *,
+                 inclusive_until: bool = False) -> Period:
+    """A period from ISO dates (default: the last 30 days up to now); a form's until date may be inclusive."""
+    end = dates.parse_time(until, "until", next_day=inclusive_until) or clock.now()
+    start = dates.parse_time(since, "since") or end - timedelta(days=default_days)
     if start >= end:
         raise InvalidInput("since must be before until", code="bad_period")
     return Period(start, end)

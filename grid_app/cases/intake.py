@@ -14,12 +14,19 @@ from sqlalchemy.orm import Session
 
 from .. import locate, photos, workflow
 from ..errors import Conflict, InvalidInput
+from ..text import optional_text
 from ..models import CHANNELS, OPEN_STATES, Case, CaseEvent, CasePhoto, Category, User
 from . import clock
-from .scope import require_create
+from ..access.scope import case_read_clause, require_may_log
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 MAX_DESCRIPTION = 2000
+MAX_ADDRESS = 300
+MAX_CODE = 20  # category codes and CRS names are short
+MAX_NUMBER_TEXT = 50  # digits of a number sent as text (a form field); float() of more is wasted work
+# The reporter's contact details (the API's name/phone/email, and what Open311 clients send), with length limits.
+CONTACT_FIELDS = {"name": 100, "phone": 30, "email": 254, "first_name": 100, "last_name": 100,
+                  "device_id": 100, "account_id": 100}
 DUPLICATE_RADIUS_M = 50
 DUPLICATE_DAYS = 7
 
@@ -42,7 +49,7 @@ class CaseInput:
 
 def parse_case_input(session: Session, form, channel: str = "worker") -> CaseInput:
     """Check the fields of an intake request (JSON dict or form) or raise InvalidInput."""
-    code = str(form.get("category") or "").strip()
+    code = optional_text(form.get("category"), "category", MAX_CODE, code="bad_category")
     if not code:
         raise InvalidInput("category is required", code="bad_category")
     category = session.scalar(select(Category).where(Category.code == code, Category.active))
@@ -50,30 +57,57 @@ def parse_case_input(session: Session, form, channel: str = "worker") -> CaseInp
         raise InvalidInput(f"unknown category {code!r}; see /api/v1/categories", code="bad_category")
     if form.get("lon") in (None, "") or form.get("lat") in (None, ""):
         raise InvalidInput("lon and lat are required", code="bad_coordinates")
-    lon, lat = locate.check_coordinates(form.get("lon"), form.get("lat"), form.get("crs") or "wgs84")
+    for name in ("lon", "lat"):
+        _number_type(form.get(name), name, "bad_coordinates")
+    crs = optional_text(form.get("crs"), "crs", MAX_CODE, code="bad_crs") or "wgs84"
+    lon, lat = locate.check_coordinates(form.get("lon"), form.get("lat"), crs)
     accuracy = _optional_float(form.get("accuracy_m"), "accuracy_m", 0, 100_000)
     severity = _optional_int(form.get("severity"), "severity", 1, 3) or 1
-    description = str(form.get("description") or "").strip()
+    description = optional_text(form.get("description"), "description", MAX_DESCRIPTION, code="bad_description")
     if not description:
         raise InvalidInput("description is required", code="bad_description")
-    if len(description) > MAX_DESCRIPTION:
-        raise InvalidInput(f"description is longer than {MAX_DESCRIPTION} characters", code="bad_description")
-    key = str(form.get("idempotency_key") or "").strip()
+    key = optional_text(form.get("idempotency_key"), "idempotency_key", 100, code="bad_idempotency_key") or ""
     if not KEY_PATTERN.match(key):
         raise InvalidInput("idempotency_key must be 8-100 letters, digits or . _ : - (a UUID is ideal)",
                            code="bad_idempotency_key")
-    address = (str(form.get("address") or "").strip() or None)
-    if address and len(address) > 300:
-        raise InvalidInput("address is longer than 300 characters", code="bad_address")
+    address = optional_text(form.get("address"), "address", MAX_ADDRESS, code="bad_address")
     if channel not in CHANNELS:
         raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", code="bad_channel")
-    contact = form.get("contact") if isinstance(form.get("contact"), dict) else None
+    contact = parse_contact(form.get("contact"))
     return CaseInput(category, lon, lat, accuracy, address, description, severity, key, channel, contact)
+
+
+def parse_contact(value) -> dict | None:
+    """The reporter's contact details: an object of short texts (CONTACT_FIELDS), else InvalidInput."""
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, dict):
+        raise InvalidInput("contact must be an object such as {\"name\": ..., \"phone\": ..., \"email\": ...}",
+                           code="bad_contact")
+    unknown = [str(key)[:40] for key in value if key not in CONTACT_FIELDS]
+    if unknown:
+        raise InvalidInput(f"contact has unknown fields ({', '.join(unknown[:3])}); "
+                           f"it may hold {', '.join(CONTACT_FIELDS)}", code="bad_contact")
+    contact = {}
+    for key, limit in CONTACT_FIELDS.items():
+        text = optional_text(value.get(key), f"contact.{key}", limit, code="bad_contact")
+        if text:
+            contact[key] = text
+    return contact or None
+
+
+def _number_type(value, name: str, code: str) -> None:
+    # float(True) is 1.0 and str() of a list parses nowhere useful: a number comes as a number or digits.
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InvalidInput(f"{name} must be a number", code=code)
+    if isinstance(value, str) and len(value) > MAX_NUMBER_TEXT:
+        raise InvalidInput(f"{name} must be a number", code=code)
 
 
 def _optional_float(value, name: str, lo: float, hi: float) -> float | None:
     if value in (None, ""):
         return None
+    _number_type(value, name, f"bad_{name}")
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: a JSON integer past float range
@@ -94,7 +128,7 @@ def create_case(session: Session, user: User | None, data: CaseInput, uploads: l
                 *, upload_dir: str, snap_m: float) -> tuple[Case, bool]:
     """Store a new case (True) or return the one already made with this key (False)."""
     if user is not None:
-        require_create(user)
+        require_may_log(user)
     existing = _by_key(session, data.idempotency_key, user)
     if existing is not None:
         return existing, False
@@ -163,13 +197,13 @@ def _remove_quietly(path: str) -> None:
         pass
 
 
-def possible_duplicates(session: Session, case: Case) -> list[Case]:
-    """Open cases of the same category within 50 m logged in the 7 days before this one."""
+def possible_duplicates(session: Session, case: Case, user: User) -> list[Case]:
+    """Open cases the user may read, of the same category, within 50 m, logged in the 7 days before this one."""
     since = case.created_at - timedelta(days=DUPLICATE_DAYS)
     here = select(Case.geom).where(Case.id == case.id).scalar_subquery()
     return list(session.scalars(
         select(Case).where(
-            Case.id != case.id, Case.category_id == case.category_id,
+            case_read_clause(user), Case.id != case.id, Case.category_id == case.category_id,
             Case.state.in_(OPEN_STATES), Case.created_at >= since, Case.created_at <= case.created_at,
             # the box lets the GiST index find candidates; the geography test is the exact 50 m
             Case.geom.intersects(func.ST_Expand(here, DUPLICATE_RADIUS_M / (

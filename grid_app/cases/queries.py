@@ -12,8 +12,8 @@ from .. import workflow
 from ..errors import InvalidInput
 from ..hierarchy import parse_bbox, parse_paging
 from ..models import LEVELS, OPEN_STATES, STATES, Case, Category, Community, Grid
-from . import clock
-from .scope import scoped
+from . import clock, dates
+from ..access.scope import readable_cases
 
 ORDERS = {"newest": (Case.created_at.desc(), Case.id.desc()),
           "deadline": (Case.deadline.asc().nulls_last(), Case.id)}
@@ -71,13 +71,7 @@ def _bool(value, name):
 
 
 def _time(value, name):
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidInput(f"{name} must be an ISO 8601 date or time, got {value!r}", code="bad_filter") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.now().tzinfo)
+    return dates.parse_time(value, name, code="bad_filter")
 
 
 def filtered(query, f: CaseFilter):
@@ -123,7 +117,7 @@ def fetch(session: Session, case_id: int) -> Case:
 
 def list_cases(session: Session, user, f: CaseFilter) -> tuple[list[Case], int]:
     """One page of the cases the user may see, and the total matching."""
-    base = filtered(scoped(select(Case.id), user), f)
+    base = filtered(readable_cases(select(Case.id), user), f)
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     cases = session.scalars(
         select(Case).where(Case.id.in_(base.scalar_subquery()))

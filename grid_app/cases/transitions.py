@@ -4,20 +4,24 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from .. import workflow
 from ..errors import Conflict, Forbidden, InvalidInput
 from ..models import LEVELS, OPEN_STATES, Case, CaseEvent, User
+from ..text import optional_text
 from . import clock
-from .scope import get_case
+from ..access.scope import get_case, may_act_on, require_act
 
 MAX_NOTE = 2000
 
 
 def available_actions(user: User, case: Case) -> list[str]:
-    """The actions this user may take on this case now."""
+    """The actions this user may take on this case now (none outside the area they work in)."""
     names = []
+    session = object_session(case)
+    if session is None or not may_act_on(session, user, case):
+        return names
     for name in workflow.actions_from(case.state):
         action = workflow.ACTIONS[name]
         if user.role not in workflow.allowed_roles(action, case.level):
@@ -38,9 +42,9 @@ def transition(session: Session, user: User, case_id: int, action_name: str, *, 
     if action_name not in workflow.ACTIONS and action_name != "merge":
         raise InvalidInput(f"unknown action {action_name!r}; one of {', '.join([*workflow.ACTIONS, 'merge'])}",
                            code="bad_action")
-    if note is not None and len(note) > MAX_NOTE:
-        raise InvalidInput(f"note is longer than {MAX_NOTE} characters", code="bad_note")
+    note = optional_text(note, "note", MAX_NOTE, code="bad_note")  # type, length, control characters
     case = get_case(session, user, case_id, for_update=True)  # row lock: concurrent changes queue here
+    require_act(session, user, case)
     if version is not None and version != case.version:
         raise Conflict(f"case {case_id} changed since version {version} (now {case.version}); reload it",
                        code="stale_version")
@@ -105,6 +109,7 @@ def _merge(session: Session, user: User, case: Case, into: int | None) -> None:
     if into == case.id:
         raise InvalidInput("a case cannot be merged into itself", code="bad_merge")
     target = get_case(session, user, int(into))
+    require_act(session, user, target)
     if target.state not in OPEN_STATES:
         raise Conflict(f"case {into} is {target.state}; merge only into an open case", code="illegal_transition")
     case.state = "merged"

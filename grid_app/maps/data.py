@@ -9,9 +9,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..cases import clock
-from ..cases.scope import scoped
+from ..access.scope import area_cases, grid_ids
 from ..models import (OPEN_STATES, Building, Case, Category, Community, Facility, FacilityType, Grid,
-                      PartyOrganisation, ResidentialArea)
+                      PartyOrganisation, ResidentialArea, User)
 
 DECIMALS = 6
 RECENT_CLOSED_DAYS = 30
@@ -52,8 +52,11 @@ def count_buildings(session: Session, community: Community) -> int:
     return session.scalar(select(func.count(Building.id)).where(Building.community_id == community.id))
 
 
-def hierarchy_layers(session: Session, community: Community, with_buildings: bool = True) -> CommunityLayers:
-    """Boundary, grids, residential areas with their party branches, and (optionally) buildings."""
+def hierarchy_layers(session: Session, community: Community, with_buildings: bool = True, *,
+                     cases_of: User | None = None) -> CommunityLayers:
+    """Boundary, grids, residential areas with their party branches, and (optionally) buildings.
+
+    With ``cases_of``, each grid whose cases that user works carries its open cases (others: None)."""
     boundary = session.scalar(select(_geojson(Community.geom)).where(Community.id == community.id))
     out = CommunityLayers(bounds=community_bounds(session, community),
                           boundary=[_feature(community.code, boundary, name=community.name, code=community.code)])
@@ -61,16 +64,19 @@ def hierarchy_layers(session: Session, community: Community, with_buildings: boo
         select(Building.grid_id, func.sum(Building.residents).label("residents"),
                func.count(Building.id).label("buildings"))
         .where(Building.community_id == community.id).group_by(Building.grid_id))}
-    open_cases = dict(session.execute(
-        select(Case.grid_id, func.count()).where(Case.community_id == community.id, Case.state.in_(OPEN_STATES))
-        .group_by(Case.grid_id)).all())
+    open_cases = {} if cases_of is None else dict(session.execute(area_cases(
+        select(Case.grid_id, func.count()).where(Case.community_id == community.id, Case.state.in_(OPEN_STATES)),
+        cases_of).group_by(Case.grid_id)).all())
+    workable = grid_ids(cases_of) if cases_of is not None else None
+    worked = None if workable is None else set(session.scalars(workable))
     for g in session.execute(select(Grid.id, Grid.code, Grid.name, Grid.workers, _geojson(Grid.geom).label("geom"))
                              .where(Grid.community_id == community.id).order_by(Grid.code)):
         stats = people.get(g.id)
         out.grids.append(_feature(g.code, g.geom, code=g.code, name=g.name, workers=g.workers,
                                   residents=int(stats.residents or 0) if stats else 0,
                                   buildings=int(stats.buildings) if stats else 0,
-                                  open_cases=int(open_cases.get(g.id, 0))))
+                                  open_cases=(None if cases_of is None or (worked is not None and g.id not in worked)
+                                              else int(open_cases.get(g.id, 0)))))
     area_people = {r.residential_area_id: r for r in session.execute(
         select(Building.residential_area_id, func.sum(Building.residents).label("residents"),
                func.sum(Building.households).label("households"), func.count(Building.id).label("buildings"))
@@ -108,7 +114,7 @@ def case_features(session: Session, user, community: Community, now: datetime | 
     """Open cases, and cases closed in the last 30 days, that the user may see in the community."""
     now = now or clock.now()
     recent = and_(Case.closed_at.is_not(None), Case.closed_at >= now - timedelta(days=RECENT_CLOSED_DAYS))
-    query = scoped(
+    query = area_cases(
         select(Case.id, Case.state, Case.description, Case.created_at, Case.deadline, Category.name.label("category"),
                Category.name_en.label("category_en"), Grid.name.label("grid"),
                func.ST_X(Case.geom).label("lon"), func.ST_Y(Case.geom).label("lat"))
@@ -143,7 +149,7 @@ def facility_features(session: Session, community: Community) -> list[dict]:
 def heat_points(session: Session, user, community: Community, since: datetime, until: datetime,
                 category: str | None = None) -> tuple[list[tuple[float, float]], list[tuple[str, str, int]]]:
     """Positions of the cases logged in [since, until) (merged ones left out), and counts per category."""
-    base = scoped(select(Case.id).where(Case.community_id == community.id, Case.created_at >= since,
+    base = area_cases(select(Case.id).where(Case.community_id == community.id, Case.created_at >= since,
                                         Case.created_at < until, Case.state != "merged"), user)
     if category:
         base = base.where(Case.category_id.in_(select(Category.id).where(Category.code == category)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..area_scope import community_in_scope
+from ..access.scope import community_in_scope
 from . import data
 from .builder import standalone_html
 from .community import community_map
@@ -15,7 +15,7 @@ def community_map_file(session: Session, user, code: str, config, *, inline: boo
 
     Cases are those the user may see; their popups carry no link, as a file has no case pages."""
     community = community_in_scope(session, user, code)
-    layers = data.hierarchy_layers(session, community)
+    layers = data.hierarchy_layers(session, community, cases_of=user)
     m = community_map(layers, data.case_features(session, user, community), data.facility_features(session, community),
                       provider_from_config(config), lang=lang, zone=config.get("DISPLAY_TIMEZONE", "Asia/Shanghai"))
     return standalone_html(m, inline=inline)

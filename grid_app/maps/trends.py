@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..cases import indicators
-from ..cases.scope import scoped
+from ..access.scope import area_cases
 from ..models import Case, Category, Community, Grid
 
 WEEKS = 12
@@ -23,7 +23,7 @@ def weekly_trend(session: Session, user, until: datetime, *, community_ids: list
 
     def per_week(column, *where):
         week = func.date_trunc("week", func.timezone(zone, column))
-        query = scoped(select(week.label("week"), func.count()).where(
+        query = area_cases(select(week.label("week"), func.count()).where(
             Case.community_id.in_(community_ids), column >= first, column < monday + timedelta(weeks=1), *where)
             .group_by(week), user)
         return {row[0].date(): int(row[1]) for row in session.execute(query)}
@@ -42,7 +42,7 @@ def _zone(name: str):
 def top_categories(session: Session, user, period: indicators.Period, *, community_ids: list[int],
                    limit: int = 8) -> list[dict]:
     """The categories with most cases logged in the period."""
-    query = scoped(
+    query = area_cases(
         select(Category.code, Category.name, Category.name_en, func.count(Case.id).label("n"))
         .join(Case, Case.category_id == Category.id)
         .where(Case.community_id.in_(community_ids), Case.created_at >= period.since,

@@ -30,6 +30,7 @@ SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
   LEFT JOIN party_organisation p ON p.building_id = b.id
   WHERE b.geom && ST_Transform(ST_Expand(bounds.geom, :pad), 4326)
     AND (CAST(:community AS text) IS NULL OR b.community_id = (SELECT id FROM community WHERE code = :community))
+    AND (CAST(:visible AS integer[]) IS NULL OR b.community_id = ANY(CAST(:visible AS integer[])))
 ) t WHERE t.geom IS NOT NULL
 """.format(extent=EXTENT)
 # Buildings coloured as coverage.minutes_colour: thirds of the threshold, red when not covered.
@@ -47,6 +48,7 @@ SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
   LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
   WHERE b.geom && ST_Transform(ST_Expand(bounds.geom, :pad), 4326)
     AND (CAST(:community AS text) IS NULL OR b.community_id = (SELECT id FROM community WHERE code = :community))
+    AND (CAST(:visible AS integer[]) IS NULL OR b.community_id = ANY(CAST(:visible AS integer[])))
 ) t WHERE t.geom IS NOT NULL
 """.format(extent=EXTENT)
 LAYERS = {"buildings": _BUILDING_SQL, "coverage": _COVERAGE_SQL}
@@ -74,9 +76,9 @@ def gcj02_offset_m(z: int, x: int, y: int) -> tuple[float, float]:
     return x1 - x0, y1 - y0
 
 
-def tile(session: Session, layer: str, z: int, x: int, y: int, *, community: str | None = None,
-         gcj02: bool = False, params: dict | None = None) -> bytes:
-    """One Mapbox vector tile of a layer (empty bytes when nothing is there); params feed the layer's SQL."""
+def tile(session: Session, layer: str, z: int, x: int, y: int, *, visible: list[int] | None,
+         community: str | None = None, gcj02: bool = False, params: dict | None = None) -> bytes:
+    """One Mapbox vector tile of a layer limited to the visible community ids (None: all); empty bytes when nothing is there."""
     if layer not in LAYERS:
         raise NotFound(f"no tile layer {layer!r}; one of {', '.join(LAYERS)}", code="layer_not_found")
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
@@ -84,7 +86,8 @@ def tile(session: Session, layer: str, z: int, x: int, y: int, *, community: str
     dx, dy = gcj02_offset_m(z, x, y) if gcj02 else (0.0, 0.0)
     pad = 2 * math.pi * _R / 2 ** z * 64 / EXTENT + abs(dx) + abs(dy)  # the buffer, and what the shift moves in
     data = session.execute(text(LAYERS[layer]), {"z": z, "x": x, "y": y, "dx": dx, "dy": dy, "pad": pad,
-                                                  "community": community, **(params or {})}).scalar()
+                                                  "community": community, "visible": visible,
+                                                  **(params or {})}).scalar()
     return bytes(data or b"")
 
 

@@ -4,7 +4,6 @@ Only public fields are ever produced here; a reporter's contact details never le
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import workflow
-from ..cases import clock
+from ..access.scope import public_case_clause
+from ..cases import clock, dates
 from ..errors import InvalidInput, NotFound
 from ..models import OPEN_STATES, Case, Category, Open311Request, Street
 from . import services
@@ -82,20 +82,12 @@ def _whole(raw, name: str, default: int, lo: int, hi: int) -> int:
 
 
 def _when(raw, name: str) -> datetime | None:
-    if not raw:
-        return None
-    try:
-        # An unencoded '+' of a UTC offset arrives as a space.
-        value = datetime.fromisoformat(re.sub(r" (\d{2}:?\d{2})$", r"+\1", str(raw).strip()))
-    except ValueError as exc:
-        raise InvalidInput(f"{name} must be a W3C/ISO 8601 time such as 2026-05-01T00:00:00+08:00",
-                           code="bad_query") from exc
-    return value if value.tzinfo else value.replace(tzinfo=clock.now().tzinfo)
+    return dates.parse_time(raw, name, code="bad_query")
 
 
 def find(session: Session, q: RequestQuery) -> tuple[list[Case], int]:
     """One page of matching cases, newest first, and the number matching."""
-    query = select(Case.id)
+    query = select(Case.id).where(public_case_clause())
     if q.ids is not None:
         query = query.where(Case.id.in_(q.ids))
     else:
@@ -121,8 +113,8 @@ def one(session: Session, raw_id: str) -> Case:
         case_id = parse_id(raw_id)
     except InvalidInput as exc:
         raise NotFound(f"no service request {raw_id!r}", code="request_not_found") from exc
-    case = session.get(Case, case_id)
-    if case is None:
+    case = session.scalar(select(Case).where(Case.id == case_id, public_case_clause()))
+    if case is None:  # internal cases look absent
         raise NotFound(f"no service request {raw_id!r}", code="request_not_found")
     return case
 
@@ -135,15 +127,18 @@ def as_open311(session: Session, cases: list[Case], lang: str) -> list[dict]:
     codes = {c.street_code for c in cases if c.street_code}
     streets = dict(session.execute(select(Street.code, Street.name).where(Street.code.in_(codes))).all()) \
         if codes else {}
-    return [_request(c, lang, media.get(c.id), streets) for c in cases]
+    targets = {c.merged_into_id for c in cases if c.merged_into_id}
+    public_ids = set(session.scalars(select(Case.id).where(Case.id.in_(targets), public_case_clause()))) \
+        if targets else set()
+    return [_request(c, lang, media.get(c.id), streets, public_ids) for c in cases]
 
 
-def _request(case: Case, lang: str, media_url: str | None, streets: dict) -> dict:
+def _request(case: Case, lang: str, media_url: str | None, streets: dict, public_ids: set[int]) -> dict:
     point = to_shape(case.geom)
     pick = 0 if lang == "zh" else 1
     notes = workflow.STATE_NAMES[case.state][pick]
-    if case.state == "merged" and case.merged_into_id:
-        notes += f" → {case.merged_into_id}"
+    if case.state == "merged" and case.merged_into_id and case.merged_into_id in public_ids:
+        notes += f" → {case.merged_into_id}"  # only when the target is public too
     body = {
         "service_request_id": str(case.id),
         "status": "open" if case.state in OPEN_STATES else "closed",

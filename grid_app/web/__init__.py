@@ -10,14 +10,14 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint, the error handlers and the CSRF rule."""
     from ..extensions import csrf
-    from . import (api_cases, api_coverage, api_exports, api_hierarchy, api_indicators, auth, case_pages,
+    from . import (api_cases, api_coverage, api_exports, api_hierarchy, api_indicators, api_moderation, auth, case_pages,
                    dashboard, errors, health, input_guard, maps, mobile, open311, openapi, pages, replica, security)
 
     errors.register(app)
     replica.register(app)
     security.register(app)
     input_guard.register(app)
-    for module in (api_hierarchy, api_cases, api_indicators, api_coverage, api_exports, open311, pages, auth,
+    for module in (api_hierarchy, api_cases, api_moderation, api_indicators, api_coverage, api_exports, open311, pages, auth,
                    health, openapi, case_pages, maps, dashboard, mobile):
         app.register_blueprint(module.bp)
 

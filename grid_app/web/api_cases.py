@@ -6,10 +6,11 @@ import os
 from flask import Blueprint, current_app, jsonify, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import inspect
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import photos, reference
 from ..cases import intake, queries, transitions
-from ..cases.scope import get_case
+from ..access.scope import get_case
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..models import Category, CasePhoto
@@ -34,9 +35,17 @@ def categories():
     return jsonify({"categories": [category_json(c) for c in reference.active_categories(db.session)]})
 
 
+# A case or a transition in JSON is a few kilobytes of text; photos come as multipart.
+JSON_MAX_BYTES = 64 * 1024
+MAX_ID = 2**31 - 1  # ids and versions are PostgreSQL integers
+
+
 def _request_fields() -> tuple[dict, list[tuple[str, bytes]]]:
     """Fields and photo uploads from a JSON or multipart body."""
     if request.mimetype == "application/json":
+        if (request.content_length or 0) > JSON_MAX_BYTES or len(request.get_data(cache=True)) > JSON_MAX_BYTES:
+            raise RequestEntityTooLarge(f"a JSON body may hold at most {JSON_MAX_BYTES // 1024} KB; "
+                                        "send photos as multipart/form-data")
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise InvalidInput("body must be a JSON object", code="bad_body")
@@ -62,7 +71,7 @@ def create_case():
     if created:
         body["possible_duplicates"] = [
             {"id": c.id, "description": c.description, "created_at": c.created_at.isoformat()}
-            for c in intake.possible_duplicates(db.session, case)]
+            for c in intake.possible_duplicates(db.session, case, current_user)]
     return jsonify(body), 201 if created else 200
 
 
@@ -89,23 +98,35 @@ def get_one(case_id: int):
 def transition(case_id: int):
     """Apply {"action", "note", "version", "into", "rating"}; photos may come with `report`."""
     fields, uploads = _request_fields()
-    version = fields.get("version")
-    try:
-        version = None if version in (None, "") else int(version)
-        into = None if fields.get("into") in (None, "") else int(fields["into"])
-        rating = None if fields.get("rating") in (None, "") else int(fields["rating"])
-    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int() of an infinite JSON number
-        raise InvalidInput("version, into and rating must be whole numbers", code="bad_body") from exc
-    if fields.get("note") is not None and not isinstance(fields["note"], str):
-        raise InvalidInput("note must be text", code="bad_body")
+    version, into, rating = (_whole_number(fields, name) for name in ("version", "into", "rating"))
+    for name in ("action", "note"):
+        if fields.get(name) is not None and not isinstance(fields[name], str):
+            raise InvalidInput(f"{name} must be text", code="bad_body")
     if uploads and fields.get("action") != "report":
         raise InvalidInput("photos can only come with the report action", code="bad_body")
     checked = photos.check_photos(uploads)
-    case = transitions.transition(db.session, current_user, case_id, str(fields.get("action") or ""),
+    case = transitions.transition(db.session, current_user, case_id, fields.get("action") or "",
                                   note=fields.get("note"), version=version, into=into, rating=rating)
     if checked:
         _store_after_photos(case, checked)
     return jsonify(queries.case_json(case, photo_url, transitions.available_actions(current_user, case)))
+
+
+def _whole_number(fields: dict, name: str) -> int | None:
+    """A whole number from 0 to MAX_ID (JSON integer or digits in a form), None when absent."""
+    value = fields.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        # bool is an int and 1.5 would truncate: neither is a whole number here.
+        if isinstance(value, (bool, float)) or not isinstance(value, (int, str)):
+            raise TypeError(name)
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"{name} must be a whole number", code="bad_body") from exc
+    if not 0 <= number <= MAX_ID:
+        raise InvalidInput(f"{name} must be a whole number from 0 to {MAX_ID}", code="bad_body")
+    return number
 
 
 def _store_after_photos(case, checked) -> None:
@@ -136,4 +157,7 @@ def photo(case_id: int, photo_id: int):
         raise NotFound(f"no photo {photo_id} on case {case_id}", code="photo_not_found")
     thumb = request.args.get("thumb") == "1"
     path = os.path.join(current_app.config["UPLOAD_DIR"], found.thumb_path if thumb else found.path)
-    return send_file(path, mimetype="image/jpeg" if thumb else found.content_type, max_age=86400)
+    response = send_file(path, mimetype="image/jpeg" if thumb else found.content_type)
+    # A photo of a case is as private as the case: no shared cache, no copy left on a shared computer.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

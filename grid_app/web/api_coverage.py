@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
-from flask_login import login_required
+from flask_login import current_user, login_required
+
 from .. import coverage_service, reference
+from ..access import scope
 from ..errors import InvalidInput
 from ..extensions import db
 
@@ -30,15 +32,20 @@ def _required(name: str) -> str:
 @login_required
 def coverage():
     """?community=CODE&type=CODE[&minutes=M]: residents covered, in all and per residential area."""
+    community = scope.community_in_scope(db.session, current_user, _required("community"))
     return jsonify(coverage_service.coverage_for_community(
-        db.session, _required("community"), _required("type"), request.args.get("minutes"),
+        db.session, community.code, _required("type"), request.args.get("minutes"),
         current_app.config["WALK_SPEED_M_S"]))
 
 
 @bp.get("/isochrones")
 @login_required
 def isochrones():
-    """?type=CODE[&minutes=M][&community=CODE]: walking-time areas of each facility (GeoJSON)."""
+    """?type=CODE[&minutes=M][&community=CODE]: walking-time areas of each facility (GeoJSON).
+
+    Users who see only part of the district name one of their communities."""
+    code = request.args.get("community") if scope.sees_everything(current_user) else _required("community")
+    if code:
+        code = scope.community_in_scope(db.session, current_user, code).code
     return jsonify(coverage_service.isochrones_geojson(
-        db.session, _required("type"), request.args.get("minutes"), current_app.config["WALK_SPEED_M_S"],
-        request.args.get("community")))
+        db.session, _required("type"), request.args.get("minutes"), current_app.config["WALK_SPEED_M_S"], code))

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 
-from .. import area_scope, hierarchy, locate
+from ..access import scope
+from .. import hierarchy, locate
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
 
@@ -60,7 +61,7 @@ def _listing(layer: str):
     limit, offset = hierarchy.parse_paging(args.get("limit"), args.get("offset"))
     bbox = hierarchy.parse_bbox(args.get("bbox"))
     return jsonify(hierarchy.feature_collection(
-        db.session, layer, community=args.get("community"), bbox=bbox, limit=limit, offset=offset))
+        db.session, layer, current_user, community=args.get("community"), bbox=bbox, limit=limit, offset=offset))
 
 
 @bp.get("/communities")
@@ -95,5 +96,5 @@ def buildings():
 @login_required
 def community(code: str):
     """One community's summary: grids, residential areas, party organisations, residents."""
-    community = area_scope.community_in_scope(db.session, current_user, code)
+    community = scope.community_in_scope(db.session, current_user, code)
     return jsonify(hierarchy.community_summary(db.session, community.code))

@@ -1,7 +1,7 @@
 """Desk pages for cases: the filtered list, one case with its timeline, and the action form."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -11,12 +11,12 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from .. import reference
-from ..cases import intake, queries, transitions
-from ..cases import clock
-from ..cases.scope import get_case
+from ..cases import intake, moderation, queries, transitions
+from ..cases import clock, dates
+from ..access.scope import get_case, grids_of, may_act_on
 from ..errors import Conflict, DomainError, InvalidInput, NotFound
 from ..extensions import db
-from ..maps import areas, labels
+from ..maps import labels
 from ..models import LEVELS, OPEN_STATES, STATES
 from .api_cases import photo_url
 
@@ -51,6 +51,17 @@ def desk_helpers() -> dict:
             "state_colour": lambda s: labels.STATE_COLOURS.get(s, "#6b7280")}
 
 
+def date_message(exc: InvalidInput) -> str:
+    """A date parameter's error (cases.dates) in the UI language."""
+    reason = (exc.details or {}).get("reason") if isinstance(exc.details, dict) else None
+    if reason == "format":
+        return _("Dates must look like 2024-05-31.")
+    if reason == "range":
+        return _("Dates must lie between %(earliest)s and %(latest)s.", earliest=dates.EARLIEST.isoformat(),
+                 latest=dates.LATEST.isoformat())
+    return exc.message
+
+
 def _filter_args(args) -> MultiDict:
     """The query string as parse_filter wants it: 'open' is every open state, `until` a whole day."""
     out = MultiDict({k: args.get(k, "") for k in FILTER_KEYS})
@@ -59,9 +70,9 @@ def _filter_args(args) -> MultiDict:
     until = out["until"]
     if len(until) == 10:  # a date from the form: include that whole day
         try:
-            out["until"] = (date.fromisoformat(until) + timedelta(days=1)).isoformat()
-        except ValueError as exc:
-            raise InvalidInput(_("The end date must look like 2024-05-31."), code="bad_filter") from exc
+            out["until"] = dates.parse_time(until, "until", code="bad_filter", next_day=True).isoformat()
+        except InvalidInput as exc:
+            raise InvalidInput(date_message(exc), code="bad_filter") from exc
     try:
         page = int(args.get("page") or 1)
     except ValueError as exc:
@@ -83,31 +94,26 @@ def case_list():
         page = f.offset // PAGE_SIZE + 1
         cases, total = queries.list_cases(db.session, current_user, f)
     except InvalidInput as exc:
-        error = exc.message
+        error = date_message(exc)
     now = clock.now()
     return render_template(
         "cases/list.html", cases=cases, total=total, page=page, page_size=PAGE_SIZE, shown=shown,
         error=error, now=now, open_states=OPEN_STATES, states=STATES, levels=LEVELS,
-        categories=reference.active_categories(db.session), grids=areas.grids_of(db.session, current_user),
+        categories=reference.active_categories(db.session), grids=grids_of(db.session, current_user),
         page_url=lambda p: url_for("case_pages.case_list", **{**shown, "page": p}),
     ), 400 if error else 200
 
 
-def _visible_duplicates(case) -> list:
-    """Possible duplicates of the case that the user may also see."""
-    found = []
-    for other in intake.possible_duplicates(db.session, case):
-        try:
-            found.append(get_case(db.session, current_user, other.id))
-        except NotFound:
-            continue
-    return found
+def _may_publish(case) -> bool:
+    """Whether the publish switch is shown: staff who work the case's area, for cases not already public by channel."""
+    return (case.channel != "public" and current_user.role in ("admin", "secretary", "street")
+            and may_act_on(db.session, current_user, case))
 
 
 def _render_case(case, form_error: str | None = None, stale: bool = False, status: int = 200, form=None):
     return render_template(
         "cases/detail.html", case=case, now=clock.now(), open_states=OPEN_STATES,
-        actions=transitions.available_actions(current_user, case), duplicates=_visible_duplicates(case),
+        actions=transitions.available_actions(current_user, case), may_publish=_may_publish(case), duplicates=intake.possible_duplicates(db.session, case, current_user),
         photo_url=photo_url, form_error=form_error, stale=stale, form=form or {},
     ), status
 
@@ -156,6 +162,27 @@ def case_act(case_id: int):
         return _retry_page(case_id, exc)
     flash(_("Done: %(action)s.", action=labels.action_name(action, lang())), "ok")
     return redirect(url_for("case_pages.case_detail", case_id=case.id))
+
+
+@bp.post("/cases/<int:case_id>/moderate")
+@login_required
+def case_moderate(case_id: int):
+    """Publish or unpublish the case; for administrators also hide, show or redact it."""
+    get_case(db.session, current_user, case_id)  # out of scope: 404 before anything else
+    op, reason = request.form.get("op", ""), request.form.get("reason", "")
+    try:
+        if op in ("publish", "unpublish"):
+            moderation.set_published(db.session, current_user, case_id, op == "publish")
+        elif op in ("hide", "unhide"):
+            moderation.set_hidden(db.session, current_user, case_id, op == "hide", reason)
+        elif op == "redact":
+            moderation.redact(db.session, current_user, case_id, reason)
+        else:
+            raise InvalidInput(_("Choose one of the actions shown."), code="bad_action")
+    except DomainError as exc:
+        return _retry_page(case_id, exc)
+    flash(_("Saved."), "ok")
+    return redirect(url_for("case_pages.case_detail", case_id=case_id))
 
 
 def _retry_page(case_id: int, exc: DomainError):

@@ -1,18 +1,17 @@
 """Dashboards: a community's indicators per grid with trend and overdue list; a street's communities compared."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..cases import indicators, queries
+from ..access import scope
 from ..errors import InvalidInput
 from ..extensions import db
-from .. import area_scope
+
 from ..maps import trends
-from .case_pages import lang
+from .case_pages import date_message, lang
 
 bp = Blueprint("dashboard", __name__)
 RATE_KEYS = ("grid_rate", "community_rate", "on_time_rate", "reopen_rate")
@@ -21,14 +20,11 @@ RATE_KEYS = ("grid_rate", "community_rate", "on_time_rate", "reopen_rate")
 def _period() -> tuple[indicators.Period, dict, str | None]:
     """The period of the form (inclusive dates; default the last 30 days), and any error."""
     shown = {"since": request.args.get("since", ""), "until": request.args.get("until", "")}
-    until = shown["until"]
     try:
-        if until:
-            until = (date.fromisoformat(until) + timedelta(days=1)).isoformat()
-        return indicators.parse_period(shown["since"] or None, until or None), shown, None
-    except (ValueError, InvalidInput) as exc:
-        message = exc.message if isinstance(exc, InvalidInput) else _("Dates must look like 2024-05-31.")
-        return indicators.parse_period(None, None), shown, message
+        return indicators.parse_period(shown["since"] or None, shown["until"] or None,
+                                       inclusive_until=True), shown, None
+    except InvalidInput as exc:
+        return indicators.parse_period(None, None), shown, date_message(exc)
 
 
 def _columns() -> list[tuple[str, str]]:
@@ -44,7 +40,7 @@ def _zone() -> str:
 @login_required
 def community_dashboard(code: str):
     """Indicators per grid, weekly trend, top categories and the overdue list of one community."""
-    community = area_scope.community_in_scope(db.session, current_user, code)
+    community = scope.community_in_scope(db.session, current_user, code)
     period, shown, error = _period()
     rows = trends.grid_indicators(db.session, current_user, community, period)
     trend = trends.weekly_trend(db.session, current_user, period.until, community_ids=[community.id], zone=_zone())
@@ -70,7 +66,7 @@ def _chart_data(trend: list[dict], top: list[dict]) -> dict:
 @login_required
 def street_compare(code: str):
     """The communities of a street side by side: indicators, open and overdue cases, weekly trend."""
-    street = area_scope.street_in_scope(db.session, current_user, code)
+    street = scope.street_in_scope(db.session, current_user, code)
     period, shown, error = _period()
     communities = sorted(street.communities, key=lambda c: c.code)
     rows = trends.community_indicators(db.session, current_user, communities, period)

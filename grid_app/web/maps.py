@@ -5,7 +5,8 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import area_scope, coverage_service, reference
+from ..access import scope
+from .. import coverage_service, reference
 from ..cases.indicators import parse_period
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
@@ -14,7 +15,7 @@ from ..maps import coverage_view
 from ..maps import community as community_maps
 from ..maps import vector_tiles
 from ..maps.providers import Provider, ProviderError, provider_from_config
-from .case_pages import lang
+from .case_pages import date_message, lang
 
 bp = Blueprint("maps", __name__)
 DEFAULT_EMBED_MAX = 3000  # buildings above this come as vector tiles instead of embedded GeoJSON
@@ -50,11 +51,11 @@ def tiles_url(layer: str, gcj02: bool, **params) -> str:
 @login_required
 def community_map(code: str):
     """The community's map with its layers, a legend in the UI language, and counts beside it."""
-    community = area_scope.community_in_scope(db.session, current_user, code)
+    community = scope.community_in_scope(db.session, current_user, code)
     base, problem = provider()
     limit = current_app.config.get("MAP_EMBED_MAX_FEATURES", DEFAULT_EMBED_MAX)
     count = data.count_buildings(db.session, community)
-    layers = data.hierarchy_layers(db.session, community, with_buildings=count <= limit)
+    layers = data.hierarchy_layers(db.session, community, with_buildings=count <= limit, cases_of=current_user)
     cases = data.case_features(db.session, current_user, community)
     facilities = data.facility_features(db.session, community)
     stats = _stats(layers, cases)
@@ -81,14 +82,15 @@ def tile(layer: str, z: int, x: int, y: int):
     """A Mapbox vector tile; ?community= limits it to one community, ?shift=gcj02 moves it to GCJ-02."""
     community = request.args.get("community") or None
     if community:
-        area_scope.community_in_scope(db.session, current_user, community)
+        scope.community_in_scope(db.session, current_user, community)
     params = {}
     if layer == "coverage":  # colours by the walking threshold of a facility type
         ftype = coverage_service.facility_type(db.session, request.args.get("type", ""))
         minutes = coverage_service.check_minutes(request.args.get("minutes"), ftype.circle_minutes)
         speed = current_app.config["WALK_SPEED_M_S"]
         params = {"t": ftype.id, "threshold": minutes * 60 * speed, "speed": speed}
-    body = vector_tiles.tile(db.session, layer, z, x, y, community=community,
+    body = vector_tiles.tile(db.session, layer, z, x, y, visible=scope.visible_community_ids(db.session, current_user),
+                             community=community,
                              gcj02=request.args.get("shift") == "gcj02", params=params)
     return Response(body, mimetype="application/vnd.mapbox-vector-tile",
                     headers={"Cache-Control": "private, max-age=300"})
@@ -98,18 +100,18 @@ def tile(layer: str, z: int, x: int, y: int):
 @login_required
 def heat_map(code: str):
     """Where cases were logged in a period (default: the last 90 days), optionally of one category."""
-    community = area_scope.community_in_scope(db.session, current_user, code)
+    community = scope.community_in_scope(db.session, current_user, code)
     base, problem = provider()
     shown = {k: request.args.get(k, "") for k in ("since", "until", "category")}
     error = None
     try:
-        period = parse_period(shown["since"] or None, _day_after(shown["until"]), default_days=90)
+        period = parse_period(shown["since"] or None, shown["until"] or None, default_days=90, inclusive_until=True)
     except InvalidInput as exc:
-        error, period = exc.message, parse_period(None, None, default_days=90)
+        error, period = date_message(exc), parse_period(None, None, default_days=90)
     categories = reference.active_categories(db.session)
     if shown["category"] and shown["category"] not in {c.code for c in categories}:
         error, shown["category"] = _("Unknown category %(code)s.", code=shown["category"]), ""
-    layers = data.hierarchy_layers(db.session, community, with_buildings=False)
+    layers = data.hierarchy_layers(db.session, community, with_buildings=False, cases_of=current_user)
     points, counts = data.heat_points(db.session, current_user, community, period.since, period.until,
                                       shown["category"] or None)
     m = heat.heat_map(layers, points, base)
@@ -118,22 +120,11 @@ def heat_map(code: str):
                            categories=categories, counts=counts, total=len(points)), 400 if error else 200
 
 
-def _day_after(day: str) -> str | None:
-    """An inclusive end date from the form as the exclusive bound parse_period wants."""
-    from datetime import date, timedelta
-    if not day:
-        return None
-    try:
-        return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
-    except ValueError:
-        return day  # parse_period reports it
-
-
 @bp.get("/communities/<code>/coverage")
 @login_required
 def coverage_map(code: str):
     """Homes by walking minutes to the nearest facility of a type, isochrones and covered shares."""
-    community = area_scope.community_in_scope(db.session, current_user, code)
+    community = scope.community_in_scope(db.session, current_user, code)
     types = reference.facility_types(db.session)
     shown = {"type": request.args.get("type") or coverage_service.default_type_code(db.session),
              "minutes": request.args.get("minutes", "")}

@@ -14,7 +14,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .. import reference, workflow
 from ..cases import usage
-from ..cases.scope import MAY_CREATE, get_case
+from ..access.scope import MAY_LOG_CASES, get_case
 from ..extensions import db
 
 bp = Blueprint("mobile", __name__, url_prefix="/m")
@@ -97,7 +97,7 @@ def tasks():
 @login_required
 def new_case():
     """The case form: category, location on a map, photos, description."""
-    if current_user.role not in MAY_CREATE:
+    if current_user.role not in MAY_LOG_CASES:
         abort(403)
     zh = _zh()
     categories = [{"code": c.code, "name": c.name if zh else c.name_en,

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import area_scope, hierarchy
+from ..access import scope
+from .. import hierarchy
 from ..extensions import db
 
 bp = Blueprint("pages", __name__)
@@ -25,7 +26,7 @@ def home():
 @login_required
 def index():
     """The district overview: every community the user may see."""
-    ids = [c.id for c in area_scope.communities_of(db.session, current_user)]
+    ids = [c.id for c in scope.communities_of(db.session, current_user)]
     return render_template("index.html", communities=hierarchy.list_communities(db.session, ids))
 
 
@@ -33,5 +34,5 @@ def index():
 @login_required
 def community(code: str):
     """One community: grids, residential areas, party organisations and residents."""
-    community = area_scope.community_in_scope(db.session, current_user, code)
+    community = scope.community_in_scope(db.session, current_user, code)
     return render_template("community.html", c=hierarchy.community_summary(db.session, community.code))

@@ -10,7 +10,7 @@ from folium.plugins import Fullscreen
 
 from grid_app.maps import assets, builder, data, providers
 from grid_app.maps import community as community_maps
-from grid_app.area_scope import community_in_scope
+from grid_app.access.scope import community_in_scope
 
 from .. import district as d
 from ..cases.helpers import log_case
@@ -77,7 +77,7 @@ def test_buildings_become_vector_tiles_above_threshold(app, login):
 
 def _community_map(session, users):
     community = community_in_scope(session, users["admin"], d.COMM_A)
-    layers = data.hierarchy_layers(session, community)
+    layers = data.hierarchy_layers(session, community, cases_of=users["admin"])
     return community_maps.community_map(
         layers, data.case_features(session, users["admin"], community), data.facility_features(session, community),
         providers.provider_from_config({}), case_url=lambda i: f"/cases/{i}")

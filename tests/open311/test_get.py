@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from grid_app.cases import clock, transitions
+from grid_app.cases import clock, moderation, transitions
 from grid_app.models import Case
 
 from .. import district
@@ -73,6 +73,8 @@ def test_list_filters(session, client, users, file_request):
     parking = body(file_request("json", service_code="0503", x=700, y=700))[0]["service_request_id"]
     worker_case, _ = log_case(session, users["worker"], x=120, y=120)
     closed, _ = log_case(session, users["worker"], x=130, y=110)
+    for case in (worker_case, closed):  # internal until a secretary publishes them
+        moderation.set_published(session, users["secretary"], case.id, True)
     session.execute(update(Case).where(Case.id == closed.id).values(state="closed"))
     session.commit()
 

@@ -1,0 +1,1 @@
+"""Who may do what where: users, tokens, roles and the one scope."""
