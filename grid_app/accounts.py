@@ -178,11 +178,9 @@ def user_for_session(session: Session, user_id: int, sid: str | None) -> User | 
     """The active user of a login session that exists, is theirs and has not ended, or None."""
     if not sid:
         return None
-    row = session.scalar(select(UserSession).where(UserSession.sid_sha256 == _sha(sid)))
-    if row is None or row.ended_at is not None or row.user_id != user_id:
-        return None
-    user = session.get(User, user_id)
-    return user if user is not None and user.active else None
+    return session.scalar(select(User).join(UserSession, UserSession.user_id == User.id)
+                          .where(UserSession.sid_sha256 == _sha(sid), UserSession.ended_at.is_(None),
+                                 User.id == user_id, User.active.is_(True)))
 
 
 def end_session(session: Session, sid: str | None) -> None:
