@@ -7,17 +7,12 @@ from flask_babel import gettext as _
 
 from . import shift
 from .builder import CollapseOnPhone, DeskMap, Legend, detail_layer, new_map
+from .colours import COVERED, NO_FACILITY, NO_RESIDENTS, UNCOVERED, UNSNAPPED
 from .community import BOUNDARY
 from .data import CommunityLayers
 from .providers import Provider
 from .vector_tiles import VectorTileLayer
 
-UNCOVERED = "#dc2626"
-NO_RESIDENTS = "#d1d5db"
-UNSNAPPED = "#7c3aed"  # a home too far from any path to be routed: shown, not guessed
-NO_FACILITY = "#9ca3af"  # the type has no facility at all: not "uncovered", unknown
-# Covered homes by thirds of the threshold: nearest first.
-COVERED = ("#166534", "#22c55e", "#bef264")
 SHARE_CLASSES = [(0.2, "#b91c1c"), (0.4, "#f97316"), (0.6, "#facc15"), (0.8, "#86efac"), (None, "#16a34a")]
 ISOCHRONE = {"color": "#15803d", "weight": 1.5, "dashArray": "4 4", "fillColor": "#22c55e", "fillOpacity": 0.12}
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInput, NotFound
 from ..gcj02 import wgs84_to_gcj02
 from .assets import VECTORGRID_JS
+from .colours import COVERED, NO_FACILITY, NO_RESIDENTS, UNCOVERED, UNSNAPPED
 
 EXTENT = 4096
 MAX_ZOOM = 22
@@ -33,16 +34,18 @@ SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
     AND (CAST(:visible AS integer[]) IS NULL OR b.community_id = ANY(CAST(:visible AS integer[])))
 ) t WHERE t.geom IS NOT NULL
 """.format(extent=EXTENT)
-# Buildings coloured as coverage.minutes_colour: thirds of the threshold, red when not covered.
+# Buildings coloured as coverage.minutes_colour: thirds of the threshold, red when not covered, and the
+# colours of homes off the network or of a type with no facility.
 _COVERAGE_SQL = """
 WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS geom)
 SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
   SELECT b.code, b.name, b.residents,
          CASE WHEN r.distance_m IS NULL THEN NULL ELSE round(r.distance_m / :speed / 60.0) || ' min' END AS walk,
-         CASE WHEN b.residents <= 0 THEN '#d1d5db'
-              WHEN r.distance_m IS NULL OR r.distance_m > :threshold THEN '#dc2626'
-              WHEN r.distance_m <= :threshold / 3 THEN '#166534'
-              WHEN r.distance_m <= :threshold * 2 / 3 THEN '#22c55e' ELSE '#bef264' END AS fill,
+         CASE WHEN b.residents <= 0 THEN '{none}'
+              WHEN r.status = 'unsnapped' THEN '{unsnapped}' WHEN r.status = 'nofacility' THEN '{nofacility}'
+              WHEN r.distance_m IS NULL OR r.distance_m > :threshold THEN '{uncovered}'
+              WHEN r.distance_m <= :threshold / 3 THEN '{near}'
+              WHEN r.distance_m <= :threshold * 2 / 3 THEN '{mid}' ELSE '{far}' END AS fill,
          ST_AsMVTGeom(ST_Translate(ST_Transform(b.geom, 3857), :dx, :dy), bounds.geom, {extent}, 64, true) AS geom
   FROM building b CROSS JOIN bounds
   LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
@@ -50,7 +53,8 @@ SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
     AND (CAST(:community AS text) IS NULL OR b.community_id = (SELECT id FROM community WHERE code = :community))
     AND (CAST(:visible AS integer[]) IS NULL OR b.community_id = ANY(CAST(:visible AS integer[])))
 ) t WHERE t.geom IS NOT NULL
-""".format(extent=EXTENT)
+""".format(extent=EXTENT, none=NO_RESIDENTS, unsnapped=UNSNAPPED, nofacility=NO_FACILITY, uncovered=UNCOVERED,
+           near=COVERED[0], mid=COVERED[1], far=COVERED[2])
 LAYERS = {"buildings": _BUILDING_SQL, "coverage": _COVERAGE_SQL}
 
 
