@@ -42,10 +42,20 @@ python_env() {
 }
 
 database() {
-  # With DATABASE_URL set, that server is used as it is; otherwise a cluster under instance/.
+  # With DATABASE_URL set, that server is used as it is; otherwise the app's cluster under instance/pg
+  # (durable: fsync and synchronous_commit on, as PostgreSQL ships).
   if [ -z "${DATABASE_URL:-}" ]; then
     log "starting the local PostgreSQL cluster"
-    "$VENV/bin/python" -m grid_app.localdb start "${1:-grid_app}" >/dev/null
+    "$VENV/bin/python" -m grid_app.localdb start grid_app >/dev/null
+  fi
+}
+
+test_database() {
+  # With TEST_DATABASE_URL set, the tests use that database; otherwise their own throw-away cluster
+  # under instance/pg-test (another port, so a demo can run alongside), the only one not durable.
+  if [ -z "${TEST_DATABASE_URL:-}" ]; then
+    log "starting the tests' PostgreSQL cluster"
+    "$VENV/bin/python" -m grid_app.localdb --test start grid_app_test >/dev/null
   fi
 }
 
@@ -53,7 +63,7 @@ case "${1:-demo}" in
   demo)
     system_packages demo
     python_env
-    database grid_app
+    database
     log "loading the demo district"
     "$VENV/bin/flask" grid load-demo
     log "serving http://127.0.0.1:5000 (Ctrl-C to stop)"
@@ -63,7 +73,7 @@ case "${1:-demo}" in
     shift || true
     system_packages test
     python_env
-    database grid_app_test
+    test_database
     log "running the tests"
     exec "$VENV/bin/python" -m pytest "$@"
     ;;

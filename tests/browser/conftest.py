@@ -16,6 +16,12 @@ DESKTOP = {"width": 1366, "height": 900}
 # Without these, Chromium keeps trying to reach Google's hosts on a closed network.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Every Playwright wait ends: actions, waits and screenshots after ACTION_MS, page loads after NAVIGATION_MS
+# (generous, for a busy 2-core machine). page.evaluate has no timeout of its own: never evaluate a promise
+# that the page may not settle; poll with wait_for_function instead.
+ACTION_MS = 20_000
+NAVIGATION_MS = 45_000
+LAUNCH_MS = 60_000
 
 
 def chromium_path() -> str:
@@ -45,7 +51,8 @@ def browser():
     """One headless Chromium for the session."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS,
+                                     timeout=LAUNCH_MS)
         yield browser
         browser.close()
 
@@ -59,6 +66,8 @@ def console_errors():
 def new_page(browser, console_errors, viewport=PHONE, **context_options):
     """A fresh context and page at the given size, recording console errors."""
     context = browser.new_context(viewport=viewport, locale="zh-CN", **context_options)
+    context.set_default_timeout(ACTION_MS)
+    context.set_default_navigation_timeout(NAVIGATION_MS)
     page = context.new_page()
     page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: console_errors.append(str(exc)))
@@ -69,5 +78,5 @@ def screenshot(page, name: str) -> str:
     """Save a full-page screenshot under screenshots/ for review."""
     os.makedirs(SCREENSHOTS, exist_ok=True)
     path = os.path.join(SCREENSHOTS, f"{name}.png")
-    page.screenshot(path=path, full_page=True)
+    page.screenshot(path=path, full_page=True, timeout=ACTION_MS)
     return path

@@ -125,20 +125,43 @@ def test_case_detail_phone(browser, live_server, console_errors, desk_cases):
     assert page.dialogs == [] and console_errors == []
 
 
-def _open_case_popup(page, case_id):
-    """Zoom the cluster to a case marker and open its popup; return the popup's text."""
-    page.evaluate("""(caseId) => new Promise((resolve) => {
-        const keys = Object.keys(window);
-        const cluster = keys.filter(k => k.startsWith('marker_cluster_') && window[k] && window[k].hasLayer).map(k => window[k]);
-        for (const k of keys.filter(k => k.startsWith('geo_json_') && window[k] && window[k].eachLayer)) {
-            window[k].eachLayer(layer => {
-                if (layer.feature && layer.feature.properties.id === caseId) {
-                    const group = cluster.find(c => c.hasLayer(layer));
-                    group.zoomToShowLayer(layer, () => { layer.openPopup(); resolve(); });
-                }
-            });
+# The case's marker layer and its cluster group, found by case id among folium's layers.
+_FIND_CASE = """(caseId) => {
+    const keys = Object.keys(window);
+    const groups = keys.filter(k => k.startsWith('marker_cluster_') && window[k] && window[k].hasLayer).map(k => window[k]);
+    for (const k of keys.filter(k => k.startsWith('geo_json_') && window[k] && window[k].eachLayer)) {
+        for (const layer of window[k].getLayers()) {
+            if (layer.feature && layer.feature.properties.id === caseId) {
+                window.__deskCase = {layer: layer, group: groups.find(g => g.hasLayer(layer))};
+                return !!window.__deskCase.group;
+            }
         }
-    })""", case_id)
+    }
+    return false;
+}"""
+# One poll: true once the map is still and the case's marker (a circle marker) is on it; until then
+# ask markercluster again to show it.
+_SHOW_CASE = """() => {
+    const {layer, group} = window.__deskCase;
+    const map = group._map;
+    if (group._inZoomAnimation || map._animatingZoom || (map._panAnim && map._panAnim._inProgress)) { return false; }
+    if (map.hasLayer(layer) && map.getBounds().contains(layer.getLatLng())) { return true; }
+    group.zoomToShowLayer(layer);
+    return false;
+}"""
+
+
+def _open_case_popup(page, case_id):
+    """Zoom the cluster to a case marker and open its popup; return the popup's text.
+
+    This used to wait, inside page.evaluate, for zoomToShowLayer's callback, which never came when the
+    map's moveend arrived while markercluster still ran the cluster animation of the page's first
+    fitBounds (likely on a busy machine): markercluster then skips the callback and, on its pan path,
+    never tries again; page.evaluate has no timeout, so the whole test run hung. Now the map is polled
+    with a timeout until it is still and the marker is on it."""
+    assert page.evaluate(_FIND_CASE, case_id), "case marker not on the map"
+    page.wait_for_function(_SHOW_CASE, polling=250)
+    page.evaluate("() => window.__deskCase.layer.openPopup()")
     page.wait_for_selector(".leaflet-popup-content .desk-popup")
     return page.locator(".leaflet-popup-content").inner_text()
 

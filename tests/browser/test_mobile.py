@@ -15,7 +15,7 @@ from .. import district
 from ..cases.helpers import jpeg, png
 from ..conftest import PASSWORD
 from ..geo import lonlat
-from .conftest import DESKTOP, SCREENSHOTS, new_page
+from .conftest import ACTION_MS, DESKTOP, SCREENSHOTS, new_page
 from .conftest import screenshot as full_screenshot
 
 # Inside grid A1, away from the points other tests log at: these cases stay in the shared test database.
@@ -125,7 +125,7 @@ def test_log_case_online_located_to_grid(app, browser, live_server, console_erro
     page.wait_for_selector("#photos .m-thumb")
     screenshot(page, "m-new")
     page.locator("#description").scroll_into_view_if_needed()
-    page.screenshot(path=os.path.join(SCREENSHOTS, "m-new-viewport.png"))  # what the thumb sees
+    page.screenshot(path=os.path.join(SCREENSHOTS, "m-new-viewport.png"), timeout=ACTION_MS)  # what the thumb sees
     assert_fits_phone(page)
     page.click("#submit")
     page.wait_for_url(re.compile(r".*/m/cases/\d+$"))
@@ -223,7 +223,7 @@ def test_retry_after_timeout_makes_no_duplicate(app, browser, live_server, conso
     def first_times_out(route):
         posts.append(route.request.post_data_buffer)
         if len(posts) == 1:
-            route.fetch()  # the server stores the case…
+            route.fetch(timeout=ACTION_MS)  # the server stores the case…
             route.abort("timedout")  # …but the answer never reaches the phone
         else:
             route.continue_()
