@@ -50,8 +50,8 @@ def create_demo_users(session: Session, password: str) -> list[str]:
                             .order_by(Grid.code).limit(2)).all()
     scope = {"street": {"street": street.code}, "secretary": {"community": community.code},
              "worker": {"grids": list(grids)}}
-    names = {"admin": "系统管理员", "street": "街道干部", "secretary": "社区书记", "worker": "网格员",
-             "planner": "规划师"}
+    names = {"admin": "周管理", "street": "吴主任", "secretary": "王书记", "worker": "李网格",
+             "planner": "陈规划"}
     for role in DEMO_ROLES:
         create_user(session, f"demo-{role}", password, role, display_name=names[role], **scope.get(role, {}))
     return [f"demo accounts: {', '.join('demo-' + r for r in DEMO_ROLES)} "

@@ -8,10 +8,8 @@ from ..cases import moderation, queries, transitions
 from ..errors import InvalidInput
 from ..extensions import db
 from .api_cases import photo_url
-from .openapi import CASE_ID, EXTRA_OPERATIONS
 
 bp = Blueprint("api_moderation", __name__, url_prefix="/api/v1")
-REASON = {"type": "string", "minLength": 1, "maxLength": moderation.MAX_REASON}
 
 
 def _body() -> dict:
@@ -53,13 +51,3 @@ def redact(case_id: int):
     """{"reason": text}: replace the case's text; the original is kept in the audit log."""
     return _answer(moderation.redact(db.session, current_user, case_id, _body().get("reason")))
 
-
-EXTRA_OPERATIONS.extend([
-    ("/api/v1/cases/{case_id}/publish", "post", "Publish a case on Open311 (or make it internal again)", CASE_ID,
-     {"type": "object", "required": ["published"], "properties": {"published": {"type": "boolean"}}}, "200", True),
-    ("/api/v1/cases/{case_id}/hide", "post", "Hide a case from everyone but administrators (admin)", CASE_ID,
-     {"type": "object", "required": ["hidden", "reason"],
-      "properties": {"hidden": {"type": "boolean"}, "reason": REASON}}, "200", True),
-    ("/api/v1/cases/{case_id}/redact", "post", "Replace a case's text, keeping the original in the audit log (admin)",
-     CASE_ID, {"type": "object", "required": ["reason"], "properties": {"reason": REASON}}, "200", True),
-])

@@ -36,7 +36,12 @@ class LoginForm(FlaskForm):
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The user of a session cookie, only while its server-side login session has not ended."""
+    """The user of a session cookie, only while its server-side login session has not ended.
+
+    A request that carries a bearer token is the token's alone: the cookie is not looked at, so a
+    cookie can never ride on a made-up Authorization header past the CSRF check."""
+    if _bearer(request):
+        return None
     try:
         uid = int(user_id)
     except (TypeError, ValueError):

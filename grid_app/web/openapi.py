@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from ..cases.moderation import MAX_REASON
+
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -36,6 +38,8 @@ TRANSITION = {"type": "object", "required": ["action"], "properties": {
     "note": {"type": "string", "maxLength": 2000}, "version": {"type": "integer"},
     "into": {"type": "integer"}, "rating": {"type": "integer", "minimum": 1, "maximum": 5}}}
 
+REASON = {"type": "string", "minLength": 1, "maxLength": MAX_REASON}
+
 # (path, method, summary, parameters, request body schema or None, success status, login needed)
 OPERATIONS = [
     ("/api/v1/locate", "get", "Locate one point to its community, grid, residential area and building",
@@ -64,6 +68,13 @@ OPERATIONS = [
     ("/api/v1/cases/{case_id}", "get", "One case with the caller's possible actions", CASE_ID, None, "200", True),
     ("/api/v1/cases/{case_id}/transitions", "post", "Apply a workflow action", CASE_ID, TRANSITION, "200", True),
     ("/api/v1/cases/{case_id}/events", "get", "The case's event log", CASE_ID, None, "200", True),
+    ("/api/v1/cases/{case_id}/publish", "post", "Publish a case on Open311 (or make it internal again)", CASE_ID,
+     {"type": "object", "required": ["published"], "properties": {"published": {"type": "boolean"}}}, "200", True),
+    ("/api/v1/cases/{case_id}/hide", "post", "Hide a case from everyone but administrators (admin)", CASE_ID,
+     {"type": "object", "required": ["hidden", "reason"],
+      "properties": {"hidden": {"type": "boolean"}, "reason": REASON}}, "200", True),
+    ("/api/v1/cases/{case_id}/redact", "post", "Replace a case's text, keeping the original in the audit log (admin)",
+     CASE_ID, {"type": "object", "required": ["reason"], "properties": {"reason": REASON}}, "200", True),
     ("/api/v1/cases/{case_id}/photos/{photo_id}", "get", "A case photo (?thumb=1 for the thumbnail)",
      CASE_ID + [{"name": "photo_id", "in": "path", "required": True, "schema": {"type": "integer"}},
                 {"name": "thumb", "in": "query", "schema": {"type": "string", "enum": ["1"]}}], None, "200", True),

@@ -320,3 +320,10 @@ def test_logout_control_in_english(login):
 
 def test_login_page_has_no_logout_control(client):
     assert 'id="logout"' not in client.get("/login").get_data(as_text=True)
+
+
+def test_a_bearer_header_turns_the_cookie_off(login):
+    client = login("secretary")  # logged in by cookie
+    res = client.post("/api/v1/cases/1/publish", json={"published": True},
+                      headers={"Authorization": "Bearer made-up-token"})
+    assert res.status_code == 401 and res.get_json()["error"] == "unauthorized"
