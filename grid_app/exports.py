@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 import pyogrio.raw
-from sqlalchemy import false, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import tables, workflow
@@ -21,7 +21,7 @@ from .cases.queries import ORDERS, CaseFilter, filtered
 from .access.scope import place_clause, readable_cases
 from .errors import InvalidInput
 from .models import (OPEN_STATES, Building, Case, Category, Community, Grid, ResidentialArea, Street,
-                     User, user_grid)
+                     User)
 
 CHUNK = 1000
 CASE_COLUMNS = [  # key, Chinese heading, English heading

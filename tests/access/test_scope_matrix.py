@@ -76,7 +76,7 @@ def _urls(app, cases) -> list[str]:
                     urls.append(f"{url}?community={c}&type=market")
                 urls.append(f"{url}?grid={d.GRID_B1}")
     urls += [f"/tiles/coverage/{tile[0]}/{tile[1]}/{tile[2]}.pbf?type=market",
-             f"/api/v1/exports/hierarchy.gpkg", "/api/v1/exports/cases.xlsx"]
+             "/api/v1/exports/hierarchy.gpkg", "/api/v1/exports/cases.xlsx"]
     return urls
 
 
