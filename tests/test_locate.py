@@ -166,7 +166,7 @@ def test_api_batch_limit(app, client):
 
 def test_api_malformed_json(client):
     res = client.post("/api/v1/locate", data="{not json", content_type="application/json")
-    assert res.status_code == 400 and res.get_json()["error"] == "bad_body"
+    assert res.status_code == 400 and res.get_json()["error"] == "bad_json"
 
 
 def test_index_and_sql_paths_agree(session):

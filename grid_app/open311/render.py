@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+from ..text import xml_safe
+
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # The element name of each item of a list, by the list's own name.
 ITEM_TAGS = {"services": "service", "service_requests": "request", "errors": "error",
@@ -30,7 +32,8 @@ def _fill(element: ET.Element, name: str, value) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        # Cases stored before intake refused control characters must not make the feed ill-formed.
+        element.text = xml_safe(str(value))
 
 
 def errors(items: list[tuple[int, str]]) -> list[dict]:

@@ -120,7 +120,7 @@ def test_bad_fields_are_400_and_store_nothing(login, session, change, code):
 
 def test_malformed_json_is_400(login):
     res = login("worker").post("/api/v1/cases", data="{oops", content_type="application/json")
-    assert res.status_code == 400 and res.get_json()["error"] == "bad_body"
+    assert res.status_code == 400 and res.get_json()["error"] == "bad_json"
 
 
 def test_no_login_is_401(client):

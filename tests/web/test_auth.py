@@ -93,7 +93,7 @@ def test_token_label_is_kept(client, session, users):
 
 def test_token_malformed_body(client):
     res = client.post("/api/v1/auth/token", data="x", content_type="application/json")
-    assert res.status_code == 400 and res.get_json()["error"] == "bad_body"
+    assert res.status_code == 400 and res.get_json()["error"] == "bad_json"
 
 
 def test_api_without_login_is_401_json(client):
