@@ -1,4 +1,4 @@
-"""Case photos: checked by content (not by name), EXIF orientation applied, thumbnail kept."""
+"""Case photos: checked by content (not by name), EXIF orientation applied, metadata dropped, thumbnail kept."""
 from __future__ import annotations
 
 import hashlib
@@ -6,7 +6,7 @@ import io
 import os
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from .errors import InvalidInput
 
@@ -57,7 +57,7 @@ def _check_one(name: str, data: bytes, max_bytes: int) -> Photo:
     if fmt not in FORMATS:
         raise InvalidInput(f"{name!r} is a {fmt} image; send JPEG, PNG or WebP", code="unsupported_image_type")
     # Phones store the camera's rotation in EXIF; apply it so every viewer shows the same thing.
-    image = ImageOps.exif_transpose(image)
+    image = _without_metadata(ImageOps.exif_transpose(image))
     if max(image.size) > MAX_SIDE:
         image.thumbnail((MAX_SIDE, MAX_SIDE))
     content_type, extension = FORMATS[fmt]
@@ -68,11 +68,33 @@ def _check_one(name: str, data: bytes, max_bytes: int) -> Photo:
                  hashlib.sha256(out).hexdigest())
 
 
+# Of the decoder's info, only what changes how the pixels look survives re-encoding.
+KEEP_INFO = ("transparency",)
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def _without_metadata(image: Image.Image) -> Image.Image:
+    """The pixels alone: no EXIF (GPS included), XMP, comment (COM), text chunks or ICC profile.
+
+    Pillow writes a JPEG's comment and a PNG's ICC profile back by default; an ICC profile names the
+    camera and can fingerprint it, so colours are converted to sRGB (what browsers assume) instead.
+    """
+    icc = image.info.get("icc_profile")
+    if icc and image.mode in ("RGB", "RGBA"):
+        try:
+            image = ImageCms.profileToProfile(image, ImageCms.ImageCmsProfile(io.BytesIO(icc)), SRGB,
+                                              outputMode=image.mode)
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a broken profile: keep the pixels as they are, still without the profile
+    clean = image.copy()
+    clean.info = {key: image.info[key] for key in KEEP_INFO if key in image.info}
+    return clean
+
+
 def _encode(image: Image.Image, fmt: str) -> bytes:
     buf = io.BytesIO()
     if fmt == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
-    # Re-encoding drops EXIF, GPS tags included, which would otherwise leak to public viewers.
     image.save(buf, format=fmt, quality=85) if fmt != "PNG" else image.save(buf, format=fmt, optimize=True)
     return buf.getvalue()
 
