@@ -18,6 +18,7 @@ from grid_app.cases import clock
 from grid_app.cases.transitions import available_actions, escalate_overdue, transition
 from grid_app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from grid_app.models import LEVELS, OPEN_STATES, STATES, Case, CaseEvent
+from grid_app.text import refused_character
 
 from ..cases.helpers import log_case
 
@@ -34,9 +35,8 @@ CATEGORIES = ["0101", "0602", "0401"]  # handled at grid, community and street l
 step = st.fixed_dictionaries({
     "role": st.sampled_from(ROLES),
     "pick": st.sampled_from(["able"] * 4 + ["any"]),  # mostly a user who sees the case and an action they may take
-    # NUL never gets this far: the web layer refuses it (web/input_guard.py), and PostgreSQL cannot store it.
-    "note": st.one_of(st.none(), st.text(st.characters(blacklist_characters="\x00"), max_size=20),
-                      st.just("长" * 2001)),
+    # Any characters: the service itself refuses control characters (NUL included) and non-characters.
+    "note": st.one_of(st.none(), st.text(max_size=20), st.just("长" * 2001)),
     "version": st.sampled_from(["none", "none", "current", "stale"]),
     "into": st.sampled_from(["sibling", "sibling", "self", "missing", "none", "closed"]),
     "rating": st.one_of(st.none(), st.integers(-1, 7)),
@@ -126,7 +126,7 @@ def _must_succeed(s, allowed, case, sibling, user) -> bool:
     """True when nothing in the step gives a reason to refuse it."""
     if not sees(s["role"], case) or s["action"] not in allowed or s["version"] == "stale":
         return False
-    if s["note"] and len(s["note"]) > 2000:
+    if s["note"] and (len(s["note"]) > 2000 or refused_character(s["note"])):
         return False
     if s["action"] == "evaluate":
         return s["rating"] is not None and 1 <= s["rating"] <= 5
