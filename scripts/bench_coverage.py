@@ -4,21 +4,17 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import networkx as nx
+import numpy as np
 
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-
-from grid_app.coverage.augment import augment  # noqa: E402
-from grid_app.coverage.engine import PreparedHomes, nearest_distances  # noqa: E402
-from grid_app.coverage.faces import face_index  # noqa: E402
-from grid_app.coverage.graph import WalkGraph, snap  # noqa: E402
-from grid_app.coverage.isochrones import isochrones  # noqa: E402
-from grid_app.network.synthetic import grid_network, metric_to_lonlat  # noqa: E402
+from grid_app.coverage.augment import augment
+from grid_app.coverage.engine import PreparedHomes, nearest_distances
+from grid_app.coverage.faces import face_index
+from grid_app.coverage.graph import WalkGraph, snap
+from grid_app.coverage.isochrones import isochrones
+from grid_app.network.synthetic import grid_network, metric_to_lonlat
 
 SPEED_M_S = 1.2
 LIMIT_M = 15 * 60 * SPEED_M_S  # 1080 m

@@ -16,23 +16,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 
 import numpy as np
 import shapely
 from pyproj import Transformer
 
+from grid_app import create_app, localdb
+from grid_app.demo_data import generate, write
+from grid_app.extensions import db
+from grid_app.importer import import_files
+from grid_app.locate import locate_many
+from grid_app.reference import seed_reference_data
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-
-from grid_app import create_app, localdb  # noqa: E402
-from grid_app.extensions import db  # noqa: E402
-from grid_app.importer import import_files  # noqa: E402
-from grid_app.locate import locate_many  # noqa: E402
-from grid_app.reference import seed_reference_data  # noqa: E402
-
 LAYERS = ("streets", "communities", "grids", "residential_areas", "buildings")
 SNAP_M = 30.0
 BATCH = 10_000
@@ -54,11 +51,10 @@ def load_district(name: str, folder: str):
 
 
 def city_folder(scale: float) -> str:
-    """Generate (once) a synthetic city with gen_demo at the given scale."""
-    import gen_demo
+    """Generate (once) a synthetic city with the demo generator at the given scale."""
     folder = os.path.join(ROOT, "bench-data", f"city-{scale:g}")
     if not os.path.exists(os.path.join(folder, "buildings.geojson")):
-        gen_demo.write(folder, gen_demo.generate(seed=11, scale=scale))
+        write(folder, generate(seed=11, scale=scale))
     return folder
 
 

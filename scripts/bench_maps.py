@@ -12,30 +12,28 @@ Usage: .venv/bin/python scripts/bench_maps.py [--scales 1,34] [--runs 3]
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
 
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from grid_app import create_app, localdb
+from grid_app.accounts import create_user
+from grid_app.demo_data import generate, write
+from grid_app.extensions import db
+from grid_app.importer import import_files
+from grid_app.models import Building, Community
+from grid_app.network_store import read_network_file, replace_network
+from grid_app.reference import seed_reference_data
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
-
-from grid_app import create_app, localdb  # noqa: E402
-from grid_app.accounts import create_user  # noqa: E402
-from grid_app.extensions import db  # noqa: E402
-from grid_app.importer import import_files  # noqa: E402
-from grid_app.models import Building, Community  # noqa: E402
-from grid_app.network_store import read_network_file, replace_network  # noqa: E402
-from grid_app.reference import seed_reference_data  # noqa: E402
-
 PASSWORD = "bench-password-1"
 LAYERS = ("streets", "communities", "grids", "residential_areas", "buildings", "facilities")
 DRAWN = "document.querySelectorAll('.leaflet-overlay-pane path, .leaflet-tile-container svg path').length > 0"
@@ -44,7 +42,6 @@ COVERAGE_TYPE = "elderly_care"
 
 def load(scale: float) -> tuple:
     """A fresh database with the generated district at this scale; returns (app, community code, buildings)."""
-    from gen_demo import generate, write
     started = time.perf_counter()
     layers = generate(seed=7, scale=scale)
     folder = tempfile.mkdtemp(prefix=f"bench-maps-{scale:g}-")
@@ -90,12 +87,21 @@ def server_times(app, path: str, runs: int) -> tuple[int, float, float]:
     return len(res.data), first, statistics.median(warm)
 
 
+def _browser_test_harness():
+    """The browser tests' conftest (Chromium's path and flags), loaded from its file: tests/ is not installed."""
+    path = os.path.join(ROOT, "tests", "browser", "conftest.py")
+    spec = importlib.util.spec_from_file_location("grid_app_browser_conftest", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def drawn_times(app, path: str, runs: int) -> float:
     """Median seconds from navigation until the map's layers are drawn in headless Chromium."""
-    sys.path.insert(0, os.path.join(ROOT, "tests", "browser"))
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+    browser_tests = _browser_test_harness()
+    CHROMIUM_ARGS, chromium_path = browser_tests.CHROMIUM_ARGS, browser_tests.chromium_path
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"

@@ -3,17 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from grid_app.coverage.graph import WalkGraph, snap  # noqa: E402
-from grid_app.coverage.siting import coverage_matrix, exact_mclp, greedy_exact_ratio, greedy_mclp  # noqa: E402
-from grid_app.network.synthetic import grid_network, metric_to_lonlat  # noqa: E402
+from grid_app.coverage.graph import WalkGraph, snap
+from grid_app.coverage.siting import coverage_matrix, exact_mclp, greedy_exact_ratio, greedy_mclp
+from grid_app.network.synthetic import grid_network, metric_to_lonlat
 
 THRESHOLD_M = 10 * 60 * 1.2  # 10-minute walk
 
