@@ -128,7 +128,8 @@ def test_case_detail_phone(browser, live_server, console_errors, desk_cases):
 # The case's marker layer and its cluster group, found by case id among folium's layers.
 _FIND_CASE = """(caseId) => {
     const keys = Object.keys(window);
-    const groups = keys.filter(k => k.startsWith('marker_cluster_') && window[k] && window[k].hasLayer).map(k => window[k]);
+    const groups = keys.filter(k => k.startsWith('marker_cluster_') && window[k] && window[k].hasLayer)
+        .map(k => window[k]);
     for (const k of keys.filter(k => k.startsWith('geo_json_') && window[k] && window[k].eachLayer)) {
         for (const layer of window[k].getLayers()) {
             if (layer.feature && layer.feature.properties.id === caseId) {
