@@ -35,12 +35,13 @@ def parse_time(raw, name: str, *, code: str = "bad_period", next_day: bool = Fal
         raise InvalidInput(f"{name} must be an ISO 8601 date or time such as 2026-05-31 or "
                            f"2026-05-31T08:00:00+08:00, got {str(raw)[:40]!r}", code=code,
                            details={"field": name, "reason": "format"}) from exc
-    if not START <= parsed.replace(tzinfo=None) <= END:
+    bare = _is_bare_date(text)
+    if not (EARLIEST <= parsed.date() <= LATEST if bare else START <= parsed.replace(tzinfo=None) <= END):
         raise InvalidInput(f"{name} must be from {RANGE}, got {str(raw)[:40]!r}", code=code,
                            details={"field": name, "reason": "range"})
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=clock.now().tzinfo)
-    if next_day and _is_bare_date(text):
+    if next_day and bare:
         parsed += timedelta(days=1)
     return parsed
 
