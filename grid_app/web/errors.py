@@ -1,7 +1,7 @@
 """One place that maps domain errors and HTTP errors to responses: JSON for the API, pages otherwise."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -44,21 +44,27 @@ def register(app: Flask) -> None:
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         return body, status, headers
 
+    def unavailable():
+        from ..extensions import login_manager
+        # The page's layout asks who is logged in, and loading (or refreshing) the user needs the
+        # database that just failed: the outage page is shown as to a visitor, or it would answer 500.
+        g._login_user = login_manager.anonymous_user()
+        return error_response(503, "database_unavailable",
+                              _("The database is not reachable; please retry shortly."))
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def database_down(exc: DBAPIError):
         from ..extensions import db
         db.session.rollback()
         app.logger.warning("database unavailable: %s", exc.orig)
-        return error_response(503, "database_unavailable",
-                              _("The database is not reachable; please retry shortly."))
+        return unavailable()
 
     @app.errorhandler(DBAPIError)
     def database_error(exc: DBAPIError):
         from ..extensions import db
         db.session.rollback()
         if exc.connection_invalidated:
-            return error_response(503, "database_unavailable",
-                                  _("The database is not reachable; please retry shortly."))
+            return unavailable()
         app.logger.exception("database error")
         return error_response(500, "internal_error", _("Internal error."))
