@@ -33,6 +33,15 @@ def create_user(session: Session, username: str, password: str, role: str, *,
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", code="bad_role")
     check_password_policy(password)
+    # The scope's codes are resolved before the user is touched: a bad code changes nothing.
+    street_id = _id_by_code(session, Street, street, "street") if role == "street" else None
+    community_id = _id_by_code(session, Community, community, "community") if role == "secretary" else None
+    scope_grids = []
+    if role == "worker":
+        if not grids:
+            raise InvalidInput("a grid worker needs at least one grid", code="missing_scope")
+        scope_grids = [session.get(Grid, _id_by_code(session, Grid, g, "grid")) for g in grids]
+        community_id = scope_grids[0].community_id
     user = session.scalar(select(User).where(User.username == username)) or User(username=username)
     existing = user.id is not None
     role_changed = existing and user.role != role
@@ -40,17 +49,7 @@ def create_user(session: Session, username: str, password: str, role: str, *,
     user.display_name = display_name or username
     user.role = role
     user.active = True
-    user.street_id = user.community_id = None
-    user.grids = []
-    if role == "street":
-        user.street_id = _id_by_code(session, Street, street, "street")
-    elif role == "secretary":
-        user.community_id = _id_by_code(session, Community, community, "community")
-    elif role == "worker":
-        if not grids:
-            raise InvalidInput("a grid worker needs at least one grid", code="missing_scope")
-        user.grids = [session.get(Grid, _id_by_code(session, Grid, g, "grid")) for g in grids]
-        user.community_id = user.grids[0].community_id
+    user.street_id, user.community_id, user.grids = street_id, community_id, scope_grids
     session.add(user)
     session.flush()
     if existing and (role_changed or password_changed):
