@@ -116,15 +116,19 @@ def _merge(session: Session, user: User, case: Case, into: int | None) -> None:
     case.merged_into_id = target.id
 
 
-def escalate_overdue(session: Session, now: datetime | None = None, batch: int = 500) -> list[int]:
-    """Raise every overdue open case one level (grid → community → street); safe to run concurrently."""
+def escalate_overdue(session: Session, now: datetime | None = None, batch: int = 500,
+                     commit: bool = True) -> list[int]:
+    """Raise every overdue open case one level (grid → community → street) in one transaction;
+    safe to run concurrently. commit=False leaves it open for the caller."""
     now = now or clock.now()
     escalated = []
+    last_id = 0
     while True:
-        # SKIP LOCKED: a second runner takes other rows instead of waiting or repeating work.
+        # SKIP LOCKED: a second runner takes other rows instead of waiting or repeating work; the id
+        # keyset keeps this run from taking again the rows it already escalated (it holds their locks).
         rows = session.scalars(
             select(Case).where(Case.state.in_(OPEN_STATES), Case.deadline < now, Case.level != "street",
-                               Case.grid_id.is_not(None))
+                               Case.grid_id.is_not(None), Case.id > last_id)
             .order_by(Case.id).limit(batch).with_for_update(skip_locked=True)).all()
         if not rows:
             break
@@ -140,5 +144,8 @@ def escalate_overdue(session: Session, now: datetime | None = None, batch: int =
                                   from_state=case.state, to_state=case.state, from_level=from_level,
                                   to_level=case.level, note="deadline passed (automatic)"))
             escalated.append(case.id)
+        last_id = rows[-1].id
+        session.flush()
+    if commit:
         session.commit()
     return escalated
