@@ -1,6 +1,7 @@
 """Importing hierarchy and facility layers from files, all or nothing."""
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import dataclass, field
 
@@ -69,7 +70,16 @@ def import_files(session: Session, paths: list[str], *, level: str | None = None
 
 def _read_and_check(paths, level, repair, encoding) -> tuple[list[SourceFile], list[Problem]]:
     sources, problems = [], []
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            return [], [Problem("--encoding", None, f"unknown text encoding {encoding!r} (e.g. UTF-8, GBK, GB18030)")]
     for path in paths:
+        if not os.path.isfile(path):  # said before guessing the layer from a name that is not there
+            reason = "is a folder, not a file" if os.path.isdir(path) else "file not found"
+            problems.append(Problem(os.path.basename(path.rstrip(os.sep)) or path, None, reason))
+            continue
         try:
             lvl = level_for(path, level)
             sources.append(SourceFile(path, lvl.name, read_features(path, encoding)))
