@@ -7,19 +7,21 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from . import PROJECT_ROOT, audit, validation
+from . import PROJECT_ROOT, validation
+from .cli_atomic import GridGroup, finish, mark_saved
 from .extensions import db
 from .errors import DomainError
 from .importer import ImportFailed, import_files
 from .importer.problems import issue_rows, problem_rows, summary, write_report
 from .network.summary import network_summary
 
-grid_cli = AppGroup("grid", help="grid_app commands: database, import, validation, demo.")
+# Every command is one transaction: domain functions flush, the command commits once with its audit
+# record (cli_atomic.finish); any error rolls it back and prints one line, never a traceback.
+grid_cli = GridGroup("grid", help="grid_app commands: database, import, validation, demo.")
 
 DEMO_DIR = os.path.join(PROJECT_ROOT, "geodata", "demo")
 
@@ -56,10 +58,25 @@ def _has_table(conn, name: str) -> bool:
 def init_db():
     """Create or upgrade the schema (Alembic migrations) and seed reference data."""
     from .reference import seed_reference_data
+    # Alembic runs the migrations in one transaction of its own (PostgreSQL has transactional DDL);
+    # the code lists are a second one, idempotent, so a failure there leaves the schema and a rerun finishes.
     upgrade()
+    mark_saved("the schema upgrade")
     seed_reference_data(db.session)
-    db.session.commit()
+    finish("init-db", {"schema": _revision()})
     click.echo("schema up to date")
+
+
+def _revision() -> str | None:
+    return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _report_target(ctx, param, value):
+    """Refuse a --report file that cannot be written before anything is imported."""
+    folder = os.path.dirname(os.path.abspath(value)) if value else None
+    if folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
+        raise click.BadParameter(f"{value}: folder {folder} does not exist or is not writable")
+    return value
 
 
 @grid_cli.command("import")
@@ -69,7 +86,7 @@ def init_db():
 @click.option("--repair", is_flag=True, help="Make invalid polygons valid instead of refusing them.")
 @click.option("--encoding", help="Text encoding of the attribute table (e.g. GBK for old Shapefiles).")
 @click.option("--verbose", is_flag=True, help="Print every problem and warning, not ten of each kind.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), callback=_report_target,
               help="Write every problem and warning to this CSV file.")
 def import_cmd(files, level, repair, encoding, verbose, report_path):
     """Import GeoJSON, GeoPackage or Shapefile layers in one transaction."""
@@ -81,8 +98,7 @@ def import_cmd(files, level, repair, encoding, verbose, report_path):
         _print_rows(rows, verbose, report_path, err=True)
         click.echo(f"import refused: {len(exc.problems)} problem(s); nothing was written", err=True)
         sys.exit(1)
-    audit.record(db.session, "import", {"files": report.counts, "repair": repair})
-    db.session.commit()
+    finish("import", {"files": report.counts, "repair": repair}, saved="the import")
     for name, count in report.counts.items():
         click.echo(f"{name}: {count} features")
     _print_rows(issue_rows(report.warnings, report.where), verbose, report_path)
@@ -103,7 +119,7 @@ def _print_rows(rows, verbose: bool, report_path: str | None, err: bool = False)
 @click.option("--json", "as_json", is_flag=True, help="Print the issues as JSON.")
 @click.option("--min-area", default=1.0, show_default=True, help="Ignore gaps/overlaps below this many m².")
 @click.option("--verbose", is_flag=True, help="Print every issue, not ten of each kind.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), callback=_report_target,
               help="Write every issue to this CSV file.")
 def validate_cmd(community_code, as_json, min_area, verbose, report_path):
     """Report invalid geometries, children outside parents, grid gaps and overlaps, orphans."""
@@ -133,15 +149,22 @@ def validate_cmd(community_code, as_json, min_area, verbose, report_path):
 def load_demo(path):
     """Load the bundled demo district (idempotent: codes are upserted)."""
     from .demo import load_demo_data
-    upgrade()
+    if not os.path.isdir(path):
+        click.echo(f"error: {path}: no such folder; nothing was written", err=True)
+        sys.exit(2)
+    upgrade()  # its own transaction (Alembic); the demo data below are one more
+    mark_saved("the schema upgrade")
     try:
-        summary = load_demo_data(db.session, path, current_app.config)
+        lines = load_demo_data(db.session, path, current_app.config)
     except ImportFailed as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
+        for line in summary(problem_rows(exc.problems)):
+            click.echo(line, err=True)
+        click.echo(f"load-demo refused: {len(exc.problems)} problem(s); nothing was written", err=True)
         sys.exit(1)
-    for line in summary:
+    finish("load-demo", {"path": path}, saved="the demo district")
+    for line in lines:
         click.echo(line)
+    _refresh_coverage()
 
 
 @grid_cli.command("user-add")
@@ -155,16 +178,10 @@ def load_demo(path):
 def user_add(username, role, password, display_name, street, community, grids):
     """Create or update a user with a role and its area."""
     from .accounts import create_user
-    from .errors import DomainError
-    try:
-        user = create_user(db.session, username, password, role, display_name=display_name,
-                           street=street, community=community, grids=list(grids))
-    except DomainError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(2)
-    audit.record(db.session, "user-add", {"username": user.username, "role": user.role,
-                                          "street": street, "community": community, "grids": list(grids)})
-    db.session.commit()
+    user = create_user(db.session, username, password, role, display_name=display_name,
+                       street=street, community=community, grids=list(grids))
+    finish("user-add", {"username": user.username, "role": user.role,
+                        "street": street, "community": community, "grids": list(grids)})
     click.echo(f"user {user.username} ({user.role}) saved")
 
 
@@ -178,19 +195,14 @@ def token_revoke(username, revoke_all, label):
     if revoke_all and label is not None:
         click.echo("error: give --all or --label, not both", err=True)
         sys.exit(2)
-    try:
-        user = user_by_name(db.session, username)
-    except DomainError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(2)
+    user = user_by_name(db.session, username)
     revoked = revoke_tokens(db.session, user, label=label, newest_only=not revoke_all and label is None)
     if not revoked and not revoke_all:
         which = f"labelled {label!r}" if label is not None else "at all"
         click.echo(f"error: {username} has no live token {which}", err=True)
         sys.exit(1)
-    audit.record(db.session, "token-revoke", {"username": username, "tokens": [t.id for t in revoked],
-                                              "all": revoke_all, "label": label})
-    db.session.commit()
+    finish("token-revoke", {"username": username, "tokens": [t.id for t in revoked],
+                            "all": revoke_all, "label": label})
     click.echo(f"{len(revoked)} token(s) of {username} revoked")
 
 
@@ -199,14 +211,8 @@ def token_revoke(username, revoke_all, label):
 def user_disable(username):
     """Disable a user: no more logins, every session ended, every token revoked."""
     from .accounts import disable_user, user_by_name
-    try:
-        user = user_by_name(db.session, username)
-    except DomainError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(2)
-    disable_user(db.session, user)
-    audit.record(db.session, "user-disable", {"username": username})
-    db.session.commit()
+    disable_user(db.session, user_by_name(db.session, username))
+    finish("user-disable", {"username": username})
     click.echo(f"user {username} disabled; sessions ended and tokens revoked")
 
 
@@ -214,7 +220,8 @@ def user_disable(username):
 def escalate_cmd():
     """Escalate overdue cases one level; idempotent and safe to run concurrently (cron it)."""
     from .cases.transitions import escalate_overdue
-    escalated = escalate_overdue(db.session)
+    escalated = escalate_overdue(db.session, commit=False)
+    finish(None, saved="the escalations")  # each escalation's case event is its record
     click.echo(f"escalated {len(escalated)} case(s)")
 
 
@@ -259,6 +266,13 @@ def import_network(path, pois, snap_m, class_field, keep, drop):
 def coverage_cmd(type_codes, force):
     """Recompute stored walking distances for the types whose data changed (the coverage job)."""
     from .coverage.refresh import describe, refresh
+    from .reference import facility_types
+    known = [t.code for t in facility_types(db.session)]
+    unknown = sorted(set(type_codes) - set(known))
+    if unknown:
+        click.echo(f"error: unknown facility type {', '.join(unknown)} (one of {', '.join(known)})", err=True)
+        sys.exit(2)
+    # Each pass of the job is one transaction (every stale type swapped at once, under an advisory lock).
     report = refresh(db.session, current_app.config["WALK_SPEED_M_S"], type_codes=list(type_codes), force=force)
     for line in describe(report):
         click.echo(line)
@@ -266,9 +280,21 @@ def coverage_cmd(type_codes, force):
 
 
 def _refresh_coverage() -> None:
-    """Run the coverage job after a committed data change (coalesces with a job already running)."""
+    """Run the coverage job after a committed data change (coalesces with a job already running).
+
+    By design not part of the command's transaction: coverage is derived, computed by one job under an
+    advisory lock after the data are committed; when it fails the data stay and `flask grid coverage`
+    catches up."""
     from .coverage.refresh import describe, refresh
-    for line in describe(refresh(db.session, current_app.config["WALK_SPEED_M_S"])):
+    try:
+        report = refresh(db.session, current_app.config["WALK_SPEED_M_S"])
+    except Exception as exc:  # noqa: BLE001  (the data are committed; say so in one line)
+        from .cli_atomic import one_line
+        db.session.rollback()
+        click.echo(f"error: the coverage job failed ({type(exc).__name__}: {one_line(exc)}); the data change "
+                   "is saved, run flask grid coverage", err=True)
+        sys.exit(1)
+    for line in describe(report):
         click.echo(line)
 
 
@@ -277,9 +303,13 @@ def _refresh_coverage() -> None:
 def backup_cmd(out):
     """Write the database, the photos and the schema version to one archive (.tar.gz)."""
     from .backup import backup
+    # The archive is written whole or not at all; a backup nobody audited is removed again.
     manifest = backup(db.session, current_app.config["DATABASE_URL"], current_app.config["UPLOAD_DIR"], out)
-    audit.record(db.session, "backup", {"file": out, "schema": manifest["schema_revision"]})
-    db.session.commit()
+    try:
+        finish("backup", {"file": out, "schema": manifest["schema_revision"]})
+    except Exception:
+        os.unlink(out)
+        raise
     click.echo(f"wrote {out}: schema {manifest['schema_revision']}, {manifest['counts']['case_record']} cases")
 
 
@@ -288,20 +318,18 @@ def backup_cmd(out):
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_cmd(archive, yes):
     """Replace the database and photos with a backup archive's, then upgrade the schema."""
-    from .backup import read_manifest, restore
-    try:
-        manifest = read_manifest(archive)
-    except DomainError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(2)
+    from .backup import check_restorable, restore
+    # Checked before anything is written; then one pg_restore transaction (see backup.py for what is atomic).
+    manifest = check_restorable(archive)
     if not yes:
         click.confirm(f"Replace everything in the database with the backup of {manifest['created_at']}?", abort=True)
     db.session.remove()
     db.engine.dispose()  # pg_restore --clean needs no other connection holding locks
-    restore(current_app.config["DATABASE_URL"], current_app.config["UPLOAD_DIR"], archive)
+    restore(current_app.config["DATABASE_URL"], current_app.config["UPLOAD_DIR"], archive,
+            on_database_restored=lambda: mark_saved("the restored database (photos and upgrade pending: rerun)"))
+    mark_saved("the restored database and photos")
     upgrade()
-    audit.record(db.session, "restore", {"file": archive, "backup_created_at": manifest["created_at"]})
-    db.session.commit()
+    finish("restore", {"file": archive, "backup_created_at": manifest["created_at"]})
     click.echo(f"restored {archive} (schema {manifest['schema_revision']}, {manifest['counts']['case_record']} cases)")
 
 

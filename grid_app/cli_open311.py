@@ -1,13 +1,10 @@
 """`flask grid api-key-*`: issue, revoke and list Open311 client API keys."""
 from __future__ import annotations
 
-import sys
-
 import click
 
-from . import audit
 from .cli import grid_cli
-from .errors import DomainError
+from .cli_atomic import finish
 from .extensions import db
 from .open311 import keys
 
@@ -16,13 +13,8 @@ from .open311 import keys
 @click.argument("name")
 def api_key_add(name):
     """Issue an Open311 API key for client NAME; the key is printed once and only its hash is kept."""
-    try:
-        plain = keys.issue(db.session, name)
-    except DomainError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(2)
-    audit.record(db.session, "api-key-add", {"client": name})
-    db.session.commit()
+    plain = keys.issue(db.session, name)
+    finish("api-key-add", {"client": name})  # one transaction with its audit record
     click.echo(f"Open311 API key for {name} (shown once, store it now):")
     click.echo(plain)
 
@@ -31,13 +23,8 @@ def api_key_add(name):
 @click.argument("name")
 def api_key_revoke(name):
     """Revoke client NAME's Open311 API key; the requests it filed stay."""
-    try:
-        keys.revoke(db.session, name)
-    except DomainError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(2)
-    audit.record(db.session, "api-key-revoke", {"client": name})
-    db.session.commit()
+    keys.revoke(db.session, name)
+    finish("api-key-revoke", {"client": name})
     click.echo(f"Open311 API key of {name} revoked")
 
 

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .accounts import create_user
-from .coverage.refresh import describe, refresh
 from .importer import import_files
 from .models import Community, Grid, NetworkEdge, Street
 from .network_store import read_network_file, replace_network
@@ -18,18 +17,16 @@ DEMO_ROLES = ("admin", "street", "secretary", "worker", "planner")
 
 
 def load_demo_data(session: Session, folder: str, config) -> list[str]:
-    """Seed reference data, import every demo layer, make one account per role, compute coverage."""
+    """Seed reference data, import every demo layer, make one account per role, store the network.
+
+    One transaction, left open: the caller commits it (then runs the coverage job, as after any import)."""
     seed_reference_data(session)
-    session.commit()
     paths = [os.path.join(folder, f"{layer}.geojson") for layer in DEMO_LAYERS]
-    report = import_files(session, paths)
+    report = import_files(session, paths, commit=False)
     lines = [f"{name}: {count}" for name, count in report.counts.items()]
     lines.append(f"{len(report.warnings)} warning(s) (e.g. street-side buildings in no residential area)")
     lines.extend(create_demo_users(session, config["GRID_APP_DEMO_PASSWORD"]))
-    session.commit()
     lines.append(load_demo_network(session, os.path.join(folder, "network.geojson")))
-    # The demo's maps and API read stored coverage: compute it now, as any data change does.
-    lines.extend(describe(refresh(session, config["WALK_SPEED_M_S"])))
     return lines
 
 
@@ -37,7 +34,7 @@ def load_demo_network(session: Session, path: str) -> str:
     """Store the demo walking network unless a network is already stored (keeps re-runs fast)."""
     if session.scalar(select(func.count()).select_from(NetworkEdge)):
         return "walking network already stored (flask grid import-network replaces it)"
-    report = replace_network(session, read_network_file(path), progress=False)
+    report = replace_network(session, read_network_file(path), progress=False, commit=False)
     return f"walking network: {report.nodes} nodes, {report.edges} edges, {report.length_km:.0f} km"
 
 

@@ -36,7 +36,8 @@ def test_failure_after_the_first_write_leaves_everything(cli, session, tmp_path,
     monkeypatch.setattr("grid_app.network_import.pieces", boom)
     second = _write(tmp_path, [_ew(0, {"highway": "footway"}), _ns(0, {"highway": "footway"})], "second.geojson")
     res = cli.invoke(args=["grid", "import-network", second])
-    assert res.exit_code != 0 and isinstance(res.exception, RuntimeError)
+    assert res.exit_code == 1 and "RuntimeError: injected after the network was written" in res.output
+    assert "nothing was written" in res.output and "Traceback" not in res.output
     assert _stored(session) == before
 
 
