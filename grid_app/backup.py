@@ -56,7 +56,7 @@ def backup(session: Session, database_url: str, upload_dir: str, out_path: str) 
                               f"--dbname={libpq_url(database_url)}", f"--file={dump}"],
                              capture_output=True, text=True, check=False)
         if res.returncode != 0:
-            raise RuntimeError(f"pg_dump failed: {res.stderr.strip()}")
+            raise RuntimeError(f"pg_dump failed: {_first_error(res.stderr)}")
         fd, partial = tempfile.mkstemp(dir=folder, prefix=".backup-", suffix=".partial")
         os.close(fd)
         try:
@@ -73,6 +73,12 @@ def backup(session: Session, database_url: str, upload_dir: str, out_path: str) 
             if os.path.exists(partial):
                 os.unlink(partial)
     return manifest
+
+
+def _first_error(stderr: str) -> str:
+    """The line of a pg_dump / pg_restore message that says what went wrong (not the context lines)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return next((line for line in lines if "error:" in line), lines[-1] if lines else "no message")
 
 
 def read_manifest(archive: str) -> dict:
@@ -124,7 +130,7 @@ def restore(database_url: str, upload_dir: str, archive: str, on_database_restor
                               "--single-transaction", f"--dbname={libpq_url(database_url)}",
                               os.path.join(tmp, "database.dump")], capture_output=True, text=True, check=False)
         if res.returncode != 0:
-            raise RuntimeError(f"pg_restore failed: {res.stderr.strip()[-2000:]}")
+            raise RuntimeError(f"pg_restore failed: {_first_error(res.stderr)}")
         if on_database_restored is not None:
             on_database_restored()
         photos = os.path.join(tmp, "uploads")
