@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import InvalidInput, NotFound, Unauthorized
 from .models import ROLES, ApiToken, Community, Grid, Street, User, UserSession
+from .text import refuse_controls
 
 MIN_PASSWORD = 8
 TOKEN_DAYS = 30
@@ -24,6 +25,7 @@ def check_password_policy(password: str) -> None:
         raise InvalidInput(f"password must have at least {MIN_PASSWORD} characters", code="weak_password")
     if len(set(password)) < 4:
         raise InvalidInput("password is too repetitive", code="weak_password")
+    refuse_controls(password, "password")  # the login form refuses them, so such a password could never be used
 
 
 def create_user(session: Session, username: str, password: str, role: str, *,

@@ -12,7 +12,7 @@ from ..errors import InvalidInput, NotFound
 from ..models import Case, Open311Key, Open311Request
 from . import attributes, geocode, services
 
-CONTACT_FIELDS = {"email": 254, "first_name": 100, "last_name": 100, "phone": 40,
+CONTACT_FIELDS = {"email": 254, "first_name": 100, "last_name": 100, "phone": 30,
                   "device_id": 100, "account_id": 100}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)

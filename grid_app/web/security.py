@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Folium writes its map set-up as inline scripts, so scripts need 'unsafe-inline'; everything is
@@ -28,6 +29,11 @@ def register(app: Flask) -> None:
     def security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        # What a logged-in user is served is theirs: no shared cache keeps it, unless a route chose
+        # its own caching (tiles) — send_file's default "no-cache" still lets a cache store it.
+        if current_user and current_user.is_authenticated and (
+                "Cache-Control" not in response.headers or response.cache_control.no_cache):
+            response.headers["Cache-Control"] = "private, no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -109,3 +109,10 @@ def test_bogus_token_is_401(client):
 def test_worker_scope_in_me(login):
     body = login("worker").get("/api/v1/me").get_json()
     assert body["grids"] == ["341702900001001"] and body["community"] == "341702900001"
+
+
+def test_a_password_with_control_characters_is_refused(session):
+    from grid_app.accounts import create_user
+    from grid_app.errors import InvalidInput
+    with pytest.raises(InvalidInput):
+        create_user(session, "ctl-user", "abcd\x0befgh", "planner")

@@ -45,3 +45,10 @@ def test_proxy_fix(app):
 
     res = proxied.test_client().get("/_scheme", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
     assert res.get_data(as_text=True) == "https 203.0.113.9"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/exports/cases.csv", "/api/v1/exports/cases.xlsx",
+                                  "/api/v1/indicators?format=csv", "/api/v1/cases", "/cases"])
+def test_what_a_user_is_served_is_not_cached(login, path):
+    res = login("secretary").get(path)
+    assert res.status_code == 200 and res.headers["Cache-Control"] == "private, no-store"
