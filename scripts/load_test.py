@@ -86,14 +86,18 @@ class GridWorker(FastHttpUser):
         self.token = next(CTX["worker_tokens"])
         self.rng = random.Random()
 
+    def case_form(self, key: str) -> tuple[bytes, str]:
+        """A multipart case body (random point of the worker's grids, one photo) and its content type."""
+        lon, lat = CTX["points"][self.rng.randrange(len(CTX["points"]))]
+        fields = [("category", "0101"), ("lon", f"{lon:.7f}"), ("lat", f"{lat:.7f}"), ("accuracy_m", "8"),
+                  ("description", "压测：路边垃圾堆积"), ("idempotency_key", key),
+                  ("photos", ("photo.jpg", CTX["jpegs"][self.rng.randrange(len(CTX["jpegs"]))], "image/jpeg"))]
+        return encode_multipart_formdata(fields)
+
     @task
     def log_case(self):
         """POST /api/v1/cases as multipart with a photo; 201 expected."""
-        lon, lat = CTX["points"][self.rng.randrange(len(CTX["points"]))]
-        fields = [("category", "0101"), ("lon", f"{lon:.7f}"), ("lat", f"{lat:.7f}"), ("accuracy_m", "8"),
-                  ("description", "压测：路边垃圾堆积"), ("idempotency_key", str(uuid.uuid4())),
-                  ("photos", ("photo.jpg", CTX["jpegs"][self.rng.randrange(len(CTX["jpegs"]))], "image/jpeg"))]
-        body, content_type = encode_multipart_formdata(fields)
+        body, content_type = self.case_form(str(uuid.uuid4()))
         with self.client.post("/api/v1/cases", data=body, name=INTAKE, catch_response=True,
                               headers={"Authorization": f"Bearer {self.token}",
                                        "Content-Type": content_type}) as res:
