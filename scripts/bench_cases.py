@@ -40,6 +40,7 @@ def prepare(db_name: str) -> tuple[str, np.ndarray, str]:
     from flask_migrate import upgrade
     from grid_app import create_app, localdb
     from grid_app.accounts import issue_token
+    from grid_app.coverage.refresh import refresh
     from grid_app.demo import load_demo_data
     from grid_app.extensions import db
     from grid_app.models import User
@@ -51,6 +52,7 @@ def prepare(db_name: str) -> tuple[str, np.ndarray, str]:
         worker = db.session.scalar(db.select(User).where(User.username == "demo-worker"))
         token, _ = issue_token(db.session, worker, "bench")
         db.session.commit()
+        refresh(db.session, app.config["WALK_SPEED_M_S"])  # coverage is computed after the data, as load-demo does
         # Points inside the worker's grids, where a worker would log cases.
         rows = db.session.execute(db.text(
             "SELECT ST_X(p), ST_Y(p) FROM (SELECT (ST_Dump(ST_GeneratePoints(ST_Union(g.geom), 2000, 7))).geom p "
