@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import gcj02
 from .errors import InvalidInput
+from .text import number
 
 CRS_CHOICES = ("wgs84", "gcj02")
 
@@ -101,11 +102,7 @@ def check_coordinates(lon, lat, crs: str = "wgs84") -> tuple[float, float]:
     if crs not in CRS_CHOICES:
         raise InvalidInput(f"crs must be one of {', '.join(CRS_CHOICES)}, not {crs!r}",
                            code="bad_crs")
-    try:
-        x, y = float(lon), float(lat)
-    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: a JSON integer past float range
-        raise InvalidInput(f"lon and lat must be numbers, got {lon!r}, {lat!r}",
-                           code="bad_coordinates") from exc
+    x, y = number(lon, "lon", "bad_coordinates"), number(lat, "lat", "bad_coordinates")
     if not (math.isfinite(x) and math.isfinite(y)):
         raise InvalidInput("lon and lat must be finite numbers", code="bad_coordinates")
     if not (-180.0 <= x <= 180.0 and -90.0 <= y <= 90.0):

@@ -54,6 +54,8 @@ def _check_one(name: str, data: bytes, max_bytes: int) -> Photo:
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise InvalidInput(f"{name!r} is not a JPEG, PNG or WebP image", code="not_an_image") from exc
+    if fmt == "MPO":  # phone JPEGs with a second image (depth, HDR gain map): keep the first, as a JPEG
+        fmt = "JPEG"
     if fmt not in FORMATS:
         raise InvalidInput(f"{name!r} is a {fmt} image; send JPEG, PNG or WebP", code="unsupported_image_type")
     # Phones store the camera's rotation in EXIF; apply it so every viewer shows the same thing.

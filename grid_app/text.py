@@ -56,3 +56,18 @@ def cell_text(value: str) -> str:
     """Text leaving in a table cell (CSV or XLSX): XML-safe, and never read as a formula."""
     value = xml_safe(value)
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+# A number written as text: ASCII digits only (float() would also take '１２', '١٢' or '𝟙𝟚').
+NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*", re.ASCII)
+
+
+def number(value, field: str, code: str) -> float:
+    """A number given as a JSON number or as ASCII decimal text, or InvalidInput naming the field."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or (
+            isinstance(value, str) and (len(value) > 50 or not NUMBER_TEXT.fullmatch(value))):
+        raise InvalidInput(f"{field} must be a number written with the digits 0-9", code=code)
+    try:
+        return float(value)
+    except OverflowError as exc:  # a JSON integer past float range
+        raise InvalidInput(f"{field} is too large", code=code) from exc

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from .. import locate, photos, workflow
 from ..errors import Conflict, InvalidInput
-from ..text import optional_text
+from ..text import number, optional_text
 from ..models import CHANNELS, OPEN_STATES, Case, CaseEvent, CasePhoto, Category, User
 from . import clock
 from ..access.scope import case_read_clause, require_may_log
@@ -23,7 +23,6 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 MAX_DESCRIPTION = 2000
 MAX_ADDRESS = 300
 MAX_CODE = 20  # category codes and CRS names are short
-MAX_NUMBER_TEXT = 50  # digits of a number sent as text (a form field); float() of more is wasted work
 # The reporter's contact details (the API's name/phone/email, and what Open311 clients send), with length limits.
 CONTACT_FIELDS = {"name": 100, "phone": 30, "email": 254, "first_name": 100, "last_name": 100,
                   "device_id": 100, "account_id": 100}
@@ -57,8 +56,6 @@ def parse_case_input(session: Session, form, channel: str = "worker") -> CaseInp
         raise InvalidInput(f"unknown category {code!r}; see /api/v1/categories", code="bad_category")
     if form.get("lon") in (None, "") or form.get("lat") in (None, ""):
         raise InvalidInput("lon and lat are required", code="bad_coordinates")
-    for name in ("lon", "lat"):
-        _number_type(form.get(name), name, "bad_coordinates")
     crs = optional_text(form.get("crs"), "crs", MAX_CODE, code="bad_crs") or "wgs84"
     lon, lat = locate.check_coordinates(form.get("lon"), form.get("lat"), crs)
     accuracy = _optional_float(form.get("accuracy_m"), "accuracy_m", 0, 100_000)
@@ -96,25 +93,13 @@ def parse_contact(value) -> dict | None:
     return contact or None
 
 
-def _number_type(value, name: str, code: str) -> None:
-    # float(True) is 1.0 and str() of a list parses nowhere useful: a number comes as a number or digits.
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise InvalidInput(f"{name} must be a number", code=code)
-    if isinstance(value, str) and len(value) > MAX_NUMBER_TEXT:
-        raise InvalidInput(f"{name} must be a number", code=code)
-
-
 def _optional_float(value, name: str, lo: float, hi: float) -> float | None:
     if value in (None, ""):
         return None
-    _number_type(value, name, f"bad_{name}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: a JSON integer past float range
-        raise InvalidInput(f"{name} must be a number", code=f"bad_{name}") from exc
-    if not (lo <= number <= hi):
+    found = number(value, name, f"bad_{name}")
+    if not (lo <= found <= hi):
         raise InvalidInput(f"{name} must be between {lo} and {hi}", code=f"bad_{name}")
-    return locate.flush_tiny(number)
+    return locate.flush_tiny(found)
 
 
 def _optional_int(value, name: str, lo: int, hi: int) -> int | None:
@@ -187,6 +172,8 @@ def _by_key(session: Session, key: str, user: User | None) -> Case | None:
     case = session.scalar(select(Case).where(Case.idempotency_key == key))
     if case is not None and user is not None and case.reporter_id not in (None, user.id):
         raise Conflict("this idempotency_key belongs to another reporter's case", code="key_in_use")
+    if case is not None and case.hidden_at is not None and (user is None or user.role != "admin"):
+        raise Conflict("this idempotency_key was used by a case that is no longer shown", code="key_in_use")
     return case
 
 

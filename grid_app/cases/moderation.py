@@ -7,9 +7,9 @@ from .. import audit
 from ..access.scope import get_case, require_act
 from ..errors import Forbidden, InvalidInput
 from ..models import Case, User
+from ..models.cases import REDACTED
 from . import clock
 
-REDACTED = "[内容已删除 / removed by an administrator]"
 MAX_REASON = 500
 
 
@@ -28,11 +28,12 @@ def set_published(session: Session, user: User, case_id: int, published: bool) -
 
 
 def redact(session: Session, admin: User, case_id: int, reason: str) -> Case:
-    """Replace a case's description and address; the original goes to the audit log (admins only)."""
+    """Remove a case's text (description, address, event notes); the original goes to the audit log (admins only)."""
     case = _admin_case(session, admin, case_id, reason)
-    audit.record(session, "case-redact", {"case": case.id, "reason": reason,
-                                           "description": case.description, "address": case.address}, actor=admin)
-    case.description, case.address = REDACTED, None
+    notes = {str(e.id): e.note for e in case.events if e.note}
+    audit.record(session, "case-redact", {"case": case.id, "reason": reason, "description": case.description,
+                                           "address": case.address, "notes": notes}, actor=admin)
+    case.description, case.address, case.redacted_at = REDACTED, None, clock.now()
     session.commit()
     return case
 

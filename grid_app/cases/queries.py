@@ -164,7 +164,7 @@ def event_json(event) -> dict:
     return {"id": event.id, "action": event.action, "at": _iso(event.at),
             "actor": event.actor.username if event.actor else None,
             "from_state": event.from_state, "to_state": event.to_state,
-            "from_level": event.from_level, "to_level": event.to_level, "note": event.note}
+            "from_level": event.from_level, "to_level": event.to_level, "note": event.shown_note}
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -52,32 +52,34 @@ def transition(session: Session, user: User, case_id: int, action_name: str, *, 
         _explain_refusal(user, case, action_name)
     now = clock.now()
     from_state, from_level = case.state, case.level
-    if action_name == "merge":
-        _merge(session, user, case, into)
-    elif action_name == "evaluate":
-        if rating is None or not 1 <= int(rating) <= 5:
-            raise InvalidInput("evaluate needs a rating from 1 to 5", code="bad_rating")
-        case.rating = int(rating)
-        case.state = "evaluated"
-    else:
-        action = workflow.ACTIONS[action_name]
-        if action.level_step:
-            case.level = workflow.next_level(case.level, action.level_step)
-            if LEVELS.index(case.level) > LEVELS.index(case.max_level):
-                case.max_level = case.level
+    # One flush at the commit: an autoflush in the middle (a lazy load) would raise the version twice.
+    with session.no_autoflush:
+        if action_name == "merge":
+            _merge(session, user, case, into)
+        elif action_name == "evaluate":
+            if rating is None or not 1 <= int(rating) <= 5:
+                raise InvalidInput("evaluate needs a rating from 1 to 5", code="bad_rating")
+            case.rating = int(rating)
+            case.state = "evaluated"
         else:
-            case.state = action.target
-        if action_name == "start":
-            case.handler_id = user.id
-        if action_name == "reopen":
-            case.reopen_count += 1
-        if action_name == "close":
-            case.closed_at = now
-    _restart_deadline(case, now, action_name)
-    case.updated_at = now
-    session.add(CaseEvent(case_id=case.id, action=action_name, actor_id=user.id, at=now,
-                          from_state=from_state, to_state=case.state, from_level=from_level,
-                          to_level=case.level, note=(note or None)))
+            action = workflow.ACTIONS[action_name]
+            if action.level_step:
+                case.level = workflow.next_level(case.level, action.level_step)
+                if LEVELS.index(case.level) > LEVELS.index(case.max_level):
+                    case.max_level = case.level
+            else:
+                case.state = action.target
+            if action_name == "start":
+                case.handler_id = user.id
+            if action_name == "reopen":
+                case.reopen_count += 1
+            if action_name == "close":
+                case.closed_at = now
+        _restart_deadline(case, now, action_name)
+        case.updated_at = now
+        session.add(CaseEvent(case_id=case.id, action=action_name, actor_id=user.id, at=now,
+                              from_state=from_state, to_state=case.state, from_level=from_level,
+                              to_level=case.level, note=(note or None)))
     session.commit()
     return case
 

@@ -17,6 +17,7 @@ STATES = ("collected", "registered", "dispatched", "handling", "reported", "clos
           "rejected", "merged")
 OPEN_STATES = ("collected", "registered", "dispatched", "handling", "reported")
 CHANNELS = ("worker", "public", "superior")
+REDACTED = "[内容已删除 / removed by an administrator]"
 
 
 class Category(Base):
@@ -74,6 +75,7 @@ class Case(Base):
     # Open311 lists a case only when it is public: a public channel, or published by a secretary.
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # hidden by an admin
+    redacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # text removed by an admin
 
     category: Mapped[Category] = relationship()
     community: Mapped[Community | None] = relationship()
@@ -131,3 +133,8 @@ class CaseEvent(Base):
     street_code: Mapped[str | None] = mapped_column(String(9))  # filled from the case by a trigger
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+    @property
+    def shown_note(self) -> str | None:
+        """The note as shown: gone with the rest of the case's text once an administrator redacted it."""
+        return REDACTED if self.note and self.case.redacted_at else self.note

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..errors import InvalidInput
+from ..text import number as as_number
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 MAX_STRING, MAX_TEXT = 200, 2000
@@ -97,10 +98,7 @@ def _value(attr: Attribute, values: list[str]):
                                code="bad_attribute")
         return values if attr.datatype == "multivaluelist" else raw
     if attr.datatype == "number":
-        try:
-            number = float(raw)
-        except ValueError as exc:
-            raise InvalidInput(f"attribute[{attr.code}] must be a number", code="bad_attribute") from exc
+        number = as_number(raw, f"attribute[{attr.code}]", "bad_attribute")
         if not math.isfinite(number):
             raise InvalidInput(f"attribute[{attr.code}] must be a finite number", code="bad_attribute")
         return number
