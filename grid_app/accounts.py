@@ -48,7 +48,7 @@ def create_user(session: Session, username: str, password: str, role: str, *,
     existing = user.id is not None
     role_changed = existing and user.role != role
     password_changed = _put_password(user, password)
-    user.display_name = display_name or username
+    user.display_name = display_name or user.display_name or username  # an update keeps the name unless given
     user.role = role
     user.active = True
     user.street_id, user.community_id, user.grids = street_id, community_id, scope_grids
