@@ -10,7 +10,7 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def create_app(config: dict | None = None) -> Flask:
     """The application factory: config layered defaults → environment → ``config``."""
-    from .config import build_config
+    from grid_app.config import build_config
 
     app = Flask(
         __name__,
@@ -20,11 +20,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(build_config(app.instance_path, config))
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import models  # noqa: F401  (registers the tables before Alembic looks)
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from flask_babel import get_locale
 
-    from .i18n import select_locale
+    from grid_app import models  # noqa: F401  (registers the tables before Alembic looks)
+    from grid_app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from grid_app.platform.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
@@ -34,9 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals.update(get_locale=get_locale)
     limiter.init_app(app)
 
-    from .web import register_blueprints
+    from grid_app.web import register_blueprints
     register_blueprints(app)
 
-    from .cli import grid_cli
+    from grid_app.cli import grid_cli
     app.cli.add_command(grid_cli)
     return app

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from . import localdb
+from grid_app.platform import localdb
 
 ENV_SETTINGS = {
     # name: converter

@@ -7,8 +7,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from .db_routing import RoutingSession
-from .models.base import Base
+from grid_app.models.base import Base
+from grid_app.platform.db_routing import RoutingSession
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()

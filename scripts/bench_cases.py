@@ -38,10 +38,11 @@ def free_port() -> int:
 def prepare(db_name: str) -> tuple[str, np.ndarray, str]:
     """Scratch database with the demo district; returns its URL, sample points and a token."""
     from flask_migrate import upgrade
-    from grid_app import create_app, localdb
-    from grid_app.accounts import issue_token
+    from grid_app import create_app
+    from grid_app.platform import localdb
+    from grid_app.access.accounts import issue_token
     from grid_app.coverage.refresh import refresh
-    from grid_app.demo import load_demo_data
+    from grid_app.demo_data.load import load_demo_data
     from grid_app.extensions import db
     from grid_app.models import User
     url = localdb.ensure_database(db_name, fresh=True)

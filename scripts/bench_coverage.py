@@ -63,7 +63,7 @@ def _pgrouting(aug, sources: np.ndarray, limit: float) -> tuple[dict, dict, floa
     import psycopg2
     from sqlalchemy.engine import make_url
 
-    from grid_app import localdb
+    from grid_app.platform import localdb
 
     t = time.perf_counter()
     url = make_url(localdb.ensure_database("grid_app_bench_pgr", fresh=True))

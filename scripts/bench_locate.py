@@ -22,12 +22,13 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-from grid_app import create_app, localdb
+from grid_app import create_app
+from grid_app.platform import localdb
 from grid_app.demo_data import generate, write
 from grid_app.extensions import db
-from grid_app.importer import import_files
-from grid_app.locate import locate_many
-from grid_app.reference import seed_reference_data
+from grid_app.places.importer import import_files
+from grid_app.places.locate import locate_many
+from grid_app.platform.reference import seed_reference_data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYERS = ("streets", "communities", "grids", "residential_areas", "buildings")

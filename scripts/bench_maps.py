@@ -24,14 +24,15 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from grid_app import create_app, localdb
-from grid_app.accounts import create_user
+from grid_app import create_app
+from grid_app.platform import localdb
+from grid_app.access.accounts import create_user
 from grid_app.demo_data import generate, write
 from grid_app.extensions import db
-from grid_app.importer import import_files
+from grid_app.places.importer import import_files
 from grid_app.models import Building, Community
-from grid_app.network_store import read_network_file, replace_network
-from grid_app.reference import seed_reference_data
+from grid_app.network.store import read_network_file, replace_network
+from grid_app.platform.reference import seed_reference_data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "bench-password-1"

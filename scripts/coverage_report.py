@@ -25,8 +25,8 @@ def main() -> int:
     args = ap.parse_args()
 
     from grid_app import create_app
-    from grid_app.coverage_report import write_report
-    from grid_app.errors import DomainError
+    from grid_app.coverage.report import write_report
+    from grid_app.platform.errors import DomainError
     from grid_app.extensions import db
     from grid_app.maps.standalone import coverage_map_file
     from grid_app.models import FacilityType

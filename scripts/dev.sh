@@ -46,7 +46,7 @@ database() {
   # (durable: fsync and synchronous_commit on, as PostgreSQL ships).
   if [ -z "${DATABASE_URL:-}" ]; then
     log "starting the local PostgreSQL cluster"
-    "$VENV/bin/python" -m grid_app.localdb start grid_app >/dev/null
+    "$VENV/bin/python" -m grid_app.platform.localdb start grid_app >/dev/null
   fi
 }
 
@@ -55,7 +55,7 @@ test_database() {
   # under instance/pg-test (another port, so a demo can run alongside), the only one not durable.
   if [ -z "${TEST_DATABASE_URL:-}" ]; then
     log "starting the tests' PostgreSQL cluster"
-    "$VENV/bin/python" -m grid_app.localdb --test start grid_app_test >/dev/null
+    "$VENV/bin/python" -m grid_app.platform.localdb --test start grid_app_test >/dev/null
   fi
 }
 

@@ -150,7 +150,7 @@ class ApiClient(FastHttpUser):
 def prepare(users: int) -> dict:
     """Scratch database with the demo district, tokens for every user, and the demo's codes."""
     from grid_app import create_app
-    from grid_app.accounts import create_user, issue_token
+    from grid_app.access.accounts import create_user, issue_token
     from grid_app.extensions import db
     from grid_app.models import Community, User
     url, points, _ = bench_cases.prepare(DB_NAME)
@@ -294,7 +294,7 @@ def main() -> None:
         server.wait(10)
         shutil.rmtree(uploads, ignore_errors=True)
         if not args.keep_db:
-            from grid_app import localdb
+            from grid_app.platform import localdb
             localdb.default().drop_database(DB_NAME)
     fig = figures(env, elapsed)
     report({**fig, **ramp}, args, elapsed, skipped)

@@ -20,7 +20,7 @@ import numpy as np
 def read_candidates(path: str) -> np.ndarray:
     """Candidate points as an (n, 2) lon/lat array; errors name the file and feature."""
     import shapely
-    from grid_app.importer.reader import read_features
+    from grid_app.places.importer.reader import read_features
     points = []
     for feat in read_features(path):
         geom = feat.geometry
@@ -44,10 +44,10 @@ def main() -> int:
     args = ap.parse_args()
 
     from grid_app import create_app
-    from grid_app.errors import DomainError
+    from grid_app.platform.errors import DomainError
     from grid_app.extensions import db
-    from grid_app.importer import ImportFailed
-    from grid_app.siting_service import site
+    from grid_app.places.importer import ImportFailed
+    from grid_app.coverage.siting_service import site
 
     app = create_app()
     with app.app_context():

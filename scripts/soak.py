@@ -407,7 +407,7 @@ def summary(args, faults: list[dict], elapsed: float, cases: dict, workers_at_en
 def main(argv: list[str] | None = None) -> int:
     """Own cluster, demo data, gunicorn, load with faults, checks; everything stopped in the end."""
     args = parse_args(argv)
-    from grid_app.localdb import Cluster
+    from grid_app.platform.localdb import Cluster
     base_dir = os.path.join(ROOT, "instance", "scratch-clusters", f"soak-{os.getpid()}")
     cluster = Cluster(base_dir, bench_cases.free_port())  # durable, like the app's own cluster
     # load_test.prepare() makes its database in localdb.default(): point that at the soak's cluster.

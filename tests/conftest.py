@@ -9,10 +9,11 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from grid_app import create_app, localdb
+from grid_app import create_app
+from grid_app.platform import localdb
 from grid_app.extensions import db
-from grid_app.importer import import_files
-from grid_app.reference import seed_reference_data
+from grid_app.places.importer import import_files
+from grid_app.platform.reference import seed_reference_data
 
 from . import district
 
@@ -111,7 +112,7 @@ USERS = {  # role key: (username, role, scope)
 
 
 def _create_users(session) -> None:
-    from grid_app.accounts import create_user
+    from grid_app.access.accounts import create_user
     for username, role, scope in USERS.values():
         create_user(session, username, PASSWORD, role, **scope)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from grid_app.demo import DEMO_LAYERS
+from grid_app.demo_data.load import DEMO_LAYERS
 
 from . import district as d
 from .geo import box, feature, multi, write_layer
@@ -48,7 +48,7 @@ def test_load_demo_is_idempotent(cli):
 
 
 def test_admin_actions_are_audited(cli, session):
-    from grid_app.audit import recent
+    from grid_app.platform.audit import recent
     res = cli.invoke(args=["grid", "user-add", "audited-user", "--role", "planner", "--password", "long-enough-pw"])
     assert res.exit_code == 0, res.output
     res = cli.invoke(args=["grid", "api-key-add", "audited-client"])

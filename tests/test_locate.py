@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from grid_app import gcj02, locate
-from grid_app.errors import InvalidInput
+from grid_app.places import gcj02, locate
+from grid_app.platform.errors import InvalidInput
 
 from . import district as d
 from .geo import lonlat
@@ -192,7 +192,7 @@ def test_index_and_sql_paths_agree(session):
 def test_index_follows_imports(session, tmp_path):
     """A grid imported after the index was built is found by the next batch."""
     import numpy as np
-    from grid_app.importer import import_files
+    from grid_app.places.importer import import_files
     from .geo import box, feature, multi, write_layer
     pts = [lonlat(1100, 200)] * 250
     before = locate.locate_many(session, [p[0] for p in pts], [p[1] for p in pts], SNAP)

@@ -17,8 +17,8 @@ from __future__ import annotations
 from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from ..errors import Forbidden, NotFound
-from ..models import Case, Community, Grid, Street, User, user_grid
+from grid_app.models import Case, Community, Grid, Street, User, user_grid
+from grid_app.platform.errors import Forbidden, NotFound
 
 READ_ALL = ("admin", "planner", "api")
 MAY_LOG_CASES = ("admin", "street", "secretary", "worker", "api")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
-from ..errors import InvalidInput
-from . import clock
+from grid_app.cases import clock
+from grid_app.platform.errors import InvalidInput
 
 EARLIEST = date(1970, 1, 1)
 LATEST = date(2999, 12, 31)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, and_, case as sql_case, cast, func, literal, select
+from sqlalchemy import Float, and_, cast, func, literal, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput
-from ..models import OPEN_STATES, Case, Community, Grid, Street
-from . import clock, dates
-from ..access.scope import area_cases
+from grid_app.access.scope import area_cases
+from grid_app.cases import clock, dates
+from grid_app.models import OPEN_STATES, Case, Community, Grid, Street
+from grid_app.platform.errors import InvalidInput
 
 GROUPS = ("grid", "community", "street")
 COLUMNS = [  # key, Chinese heading, English heading

@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import locate, photos, workflow
-from ..errors import Conflict, InvalidInput
-from ..text import number, optional_text
-from ..models import CHANNELS, OPEN_STATES, Case, CaseEvent, CasePhoto, Category, User
-from . import clock
-from ..access.scope import case_read_clause, require_may_log
+from grid_app.access.scope import case_read_clause, require_may_log
+from grid_app.cases import clock, photos, workflow
+from grid_app.models import CHANNELS, OPEN_STATES, Case, CaseEvent, CasePhoto, Category, User
+from grid_app.places import locate
+from grid_app.platform.errors import Conflict, InvalidInput
+from grid_app.platform.text import number, optional_text
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 MAX_DESCRIPTION = 2000

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from .. import audit
-from ..access.scope import get_case, require_act
-from ..errors import Forbidden, InvalidInput
-from ..models import Case, User
-from ..models.cases import REDACTED
-from . import clock
+from grid_app.access.scope import get_case, require_act
+from grid_app.cases import clock
+from grid_app.models import Case, User
+from grid_app.models.cases import REDACTED
+from grid_app.platform import audit
+from grid_app.platform.errors import Forbidden, InvalidInput
 
 MAX_REASON = 500
 

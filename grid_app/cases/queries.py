@@ -8,12 +8,11 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from .. import workflow
-from ..errors import InvalidInput
-from ..hierarchy import parse_bbox, parse_paging
-from ..models import LEVELS, OPEN_STATES, STATES, Case, Category, Community, Grid
-from . import clock, dates
-from ..access.scope import readable_cases
+from grid_app.access.scope import readable_cases
+from grid_app.cases import clock, dates, workflow
+from grid_app.models import LEVELS, OPEN_STATES, STATES, Case, Category, Community, Grid
+from grid_app.places.hierarchy import parse_bbox, parse_paging
+from grid_app.platform.errors import InvalidInput
 
 ORDERS = {"newest": (Case.created_at.desc(), Case.id.desc()),
           "deadline": (Case.deadline.asc().nulls_last(), Case.id)}

@@ -6,12 +6,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from .. import workflow
-from ..errors import Conflict, Forbidden, InvalidInput
-from ..models import LEVELS, OPEN_STATES, Case, CaseEvent, User
-from ..text import optional_text
-from . import clock
-from ..access.scope import get_case, may_act_on, require_act
+from grid_app.access.scope import get_case, may_act_on, require_act
+from grid_app.cases import clock, workflow
+from grid_app.models import LEVELS, OPEN_STATES, Case, CaseEvent, User
+from grid_app.platform.errors import Conflict, Forbidden, InvalidInput
+from grid_app.platform.text import optional_text
 
 MAX_NOTE = 2000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Case, Category
+from grid_app.models import Case, Category
 
 
 def category_counts(session: Session, user_id: int) -> dict[str, int]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .graph import Snaps, WalkGraph, csr_from_arcs
+from grid_app.coverage.graph import Snaps, WalkGraph, csr_from_arcs
 
 
 @dataclass

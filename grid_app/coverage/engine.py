@@ -7,8 +7,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
-from .augment import augment
-from .graph import MIN_WEIGHT_M, Snaps, WalkGraph
+from grid_app.coverage.augment import augment
+from grid_app.coverage.graph import MIN_WEIGHT_M, Snaps, WalkGraph
 
 DEFAULT_SPEED_M_S = 1.2  # about 4.3 km/h, a common planning figure for elderly-inclusive walking
 

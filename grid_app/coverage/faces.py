@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from .graph import WalkGraph
+from grid_app.coverage.graph import WalkGraph
 
 # Side probes sit this far (metres) left and right of an edge's first segment.
 _PROBE_M = 0.01

@@ -10,10 +10,10 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
-from .augment import Augmented, augment
-from .faces import face_index
-from .graph import Snaps, WalkGraph
-from .substring import LineTable
+from grid_app.coverage.augment import Augmented, augment
+from grid_app.coverage.faces import face_index
+from grid_app.coverage.graph import Snaps, WalkGraph
+from grid_app.coverage.substring import LineTable
 
 DEFAULT_BUFFER_M = 40.0
 # Rows of the (facilities x nodes) distance matrix held at once: bounds memory (~8 bytes each).

@@ -15,9 +15,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from ..models import CoverageResult, CoverageRun, FacilityType
-from .. import coverage_service as cs
-from .graph import snap
+from grid_app.coverage import service as cs
+from grid_app.coverage.graph import snap
+from grid_app.models import CoverageResult, CoverageRun, FacilityType
 
 LOCK_KEY = 0x6772_6964_636F_76  # "gridcov": the coverage job's advisory lock in this database
 MAX_PASSES = 5  # data changing faster than this many passes is left stale (and says so) for the next run

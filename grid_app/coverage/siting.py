@@ -9,8 +9,8 @@ import pulp
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
-from .augment import augment
-from .graph import Snaps, WalkGraph
+from grid_app.coverage.augment import augment
+from grid_app.coverage.graph import Snaps, WalkGraph
 
 _MAX_MATRIX_CELLS = 16_000_000  # rows of candidate x node distances held at once
 _GAIN_EPS = 1e-9

@@ -14,9 +14,9 @@ streets (roads and blocks) → hierarchy (streets, communities, grids) → areas
 facilities → writer (GeoJSON in lon/lat). Only numpy's default_rng(seed) draws random numbers,
 always in the same order: the same seed gives byte-identical files.
 """
-from .check import check
-from .constants import LAYERS
-from .generate import generate
-from .writer import write
+from grid_app.demo_data.check import check
+from grid_app.demo_data.constants import LAYERS
+from grid_app.demo_data.generate import generate
+from grid_app.demo_data.writer import write
 
 __all__ = ["LAYERS", "check", "generate", "write"]

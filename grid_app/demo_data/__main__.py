@@ -4,10 +4,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .check import check
-from .constants import LAYERS
-from .generate import generate
-from .writer import write
+from grid_app.demo_data.check import check
+from grid_app.demo_data.constants import LAYERS
+from grid_app.demo_data.generate import generate
+from grid_app.demo_data.writer import write
 
 # the checkout's geodata/demo (the package is installed in place with pip install -e)
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "geodata" / "demo"

@@ -13,10 +13,10 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString, MultiPolygon, box
 
-from .constants import ROAD_HW
-from .geometry import block_axes, polys, rotate
-from .layout import layout_area
-from .topology import node_ids
+from grid_app.demo_data.constants import ROAD_HW
+from grid_app.demo_data.geometry import block_axes, polys, rotate
+from grid_app.demo_data.layout import layout_area
+from grid_app.demo_data.topology import node_ids
 
 AREA_TYPES = ["new", "old", "mixed", "village"]
 

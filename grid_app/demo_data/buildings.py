@@ -6,7 +6,7 @@ import shapely
 from shapely.geometry import LineString, Polygon
 from shapely.strtree import STRtree
 
-from .geometry import polys
+from grid_app.demo_data.geometry import polys
 
 # floor area per household (m²) by building kind
 UNIT = {"slab": 98.0, "tower": 108.0, "low": 115.0, "courtyard": 100.0, "shop": 120.0}

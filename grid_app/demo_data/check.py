@@ -8,8 +8,8 @@ from scipy.spatial import cKDTree
 from shapely.geometry import shape
 from shapely.strtree import STRtree
 
-from .constants import FACILITY_TYPES, HIGHWAYS, ROAD_CLASSES, TO_UTM, WALK_15MIN
-from .topology import endpoints, graph, node_ids
+from grid_app.demo_data.constants import FACILITY_TYPES, HIGHWAYS, ROAD_CLASSES, TO_UTM, WALK_15MIN
+from grid_app.demo_data.topology import endpoints, graph, node_ids
 
 POLYGON_LAYERS = ["streets", "communities", "grids", "residential_areas", "buildings"]
 

@@ -8,9 +8,9 @@ from scipy.spatial import cKDTree
 from shapely.geometry import Point
 from shapely.strtree import STRtree
 
-from .constants import FACILITY_COUNTS, FACILITY_EAST_BIAS, FACILITY_SPACING
-from .geometry import polys
-from .names import area_prefix
+from grid_app.demo_data.constants import FACILITY_COUNTS, FACILITY_EAST_BIAS, FACILITY_SPACING
+from grid_app.demo_data.geometry import polys
+from grid_app.demo_data.names import area_prefix
 
 
 def place_facilities(blocks, kinds, h, areas, buildings, scale, rng) -> list[dict]:

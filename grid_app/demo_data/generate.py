@@ -6,14 +6,14 @@ import time
 
 import numpy as np
 
-from .areas import block_kinds, lay_out_areas
-from .buildings import area_buildings, street_buildings
-from .facilities import place_facilities
-from .hierarchy import build_hierarchy
-from .network import walking_network
-from .party import party_organisations
-from .streets import build_blocks
-from .writer import assemble
+from grid_app.demo_data.areas import block_kinds, lay_out_areas
+from grid_app.demo_data.buildings import area_buildings, street_buildings
+from grid_app.demo_data.facilities import place_facilities
+from grid_app.demo_data.hierarchy import build_hierarchy
+from grid_app.demo_data.network import walking_network
+from grid_app.demo_data.party import party_organisations
+from grid_app.demo_data.streets import build_blocks
+from grid_app.demo_data.writer import assemble
 
 
 def generate(seed: int = 7, scale: float = 1.0, verbose: bool = False) -> dict[str, dict]:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from .constants import DISTRICT_CODE
-from .names import (
+from grid_app.demo_data.constants import DISTRICT_CODE
+from grid_app.demo_data.names import (
     COMMUNITY_NAMES,
     STREET_NAMES,
     area_names,

@@ -8,7 +8,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-from .geometry import polys, rotate
+from grid_app.demo_data.geometry import polys, rotate
 
 
 def row_spec(atype, rng, prev):

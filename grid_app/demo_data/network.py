@@ -9,8 +9,8 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from .constants import MAX_EDGE, ROAD_CLASSES
-from .topology import contract_short, graph, node_and_attr, prune_dangles
+from grid_app.demo_data.constants import MAX_EDGE, ROAD_CLASSES
+from grid_app.demo_data.topology import contract_short, graph, node_and_attr, prune_dangles
 
 
 def walking_network(net_lines, over_pts, log) -> list[tuple]:

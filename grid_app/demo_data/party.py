@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .names import person
+from grid_app.demo_data.names import person
 
 
 def party_organisations(comms, res_areas, buildings, rng, log) -> None:

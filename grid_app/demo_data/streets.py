@@ -13,10 +13,10 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, Polygon
 
-from .constants import X0, Y0
-from .geometry import densify
-from .names import ARTERIAL_NAMES, DIAGONAL_NAMES, LOCAL_NAMES
-from .topology import incidence, node_and_attr, prune_dangles
+from grid_app.demo_data.constants import X0, Y0
+from grid_app.demo_data.geometry import densify
+from grid_app.demo_data.names import ARTERIAL_NAMES, DIAGONAL_NAMES, LOCAL_NAMES
+from grid_app.demo_data.topology import incidence, node_and_attr, prune_dangles
 
 OVERSHOOT = 40.0          # roads run this far past the domain border (m)
 MIN_BLOCK_AREA = 22000.0  # blocks smaller than this merge with a neighbour (m²)

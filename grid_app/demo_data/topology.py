@@ -7,7 +7,7 @@ from scipy.sparse import coo_matrix
 from shapely.geometry import LineString
 from shapely.strtree import STRtree
 
-from .constants import RANK
+from grid_app.demo_data.constants import RANK
 
 
 def endpoints(lines):

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .constants import FACILITY_TYPES, TO_WGS
-from .geometry import polys
+from grid_app.demo_data.constants import FACILITY_TYPES, TO_WGS
+from grid_app.demo_data.geometry import polys
 
 
 def write(out_dir, layers: dict[str, dict]) -> dict[str, int]:

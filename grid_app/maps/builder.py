@@ -10,9 +10,8 @@ from folium.template import Template
 from folium.utilities import JsCode
 from markupsafe import Markup
 
-from . import assets
-from .providers import Provider
-
+from grid_app.maps import assets
+from grid_app.maps.providers import Provider
 
 # Compact JSON in folium's templates: Chinese as UTF-8 rather than \uXXXX and no spaces, which makes
 # embedded layers about a third smaller. jinja's tojson still escapes < > & ' for <script>.

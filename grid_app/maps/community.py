@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from folium.plugins import MarkerCluster
 from markupsafe import escape
 
-from . import labels, shift
-from .builder import CollapseOnPhone, DeskMap, Legend, detail_layer, new_map
-from .data import CommunityLayers
-from .providers import Provider
-from .vector_tiles import VectorTileLayer
+from grid_app.maps import labels, shift
+from grid_app.maps.builder import CollapseOnPhone, DeskMap, Legend, detail_layer, new_map
+from grid_app.maps.data import CommunityLayers
+from grid_app.maps.providers import Provider
+from grid_app.maps.vector_tiles import VectorTileLayer
 
 BOUNDARY = {"color": "#c8102e", "weight": 4, "fill": False}
 GRID = {"color": "#c8102e", "weight": 2, "dashArray": "6 4", "fillColor": "#fde68a", "fillOpacity": 0.08}

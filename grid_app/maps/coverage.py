@@ -5,13 +5,13 @@ from __future__ import annotations
 import folium
 from flask_babel import gettext as _
 
-from . import shift
-from .builder import CollapseOnPhone, DeskMap, Legend, detail_layer, new_map
-from .colours import COVERED, NO_FACILITY, NO_RESIDENTS, UNCOVERED, UNSNAPPED
-from .community import BOUNDARY
-from .data import CommunityLayers
-from .providers import Provider
-from .vector_tiles import VectorTileLayer
+from grid_app.maps import shift
+from grid_app.maps.builder import CollapseOnPhone, DeskMap, Legend, detail_layer, new_map
+from grid_app.maps.colours import COVERED, NO_FACILITY, NO_RESIDENTS, UNCOVERED, UNSNAPPED
+from grid_app.maps.community import BOUNDARY
+from grid_app.maps.data import CommunityLayers
+from grid_app.maps.providers import Provider
+from grid_app.maps.vector_tiles import VectorTileLayer
 
 SHARE_CLASSES = [(0.2, "#b91c1c"), (0.4, "#f97316"), (0.6, "#facc15"), (0.8, "#86efac"), (None, "#16a34a")]
 ISOCHRONE = {"color": "#15803d", "weight": 1.5, "dashArray": "4 4", "fillColor": "#22c55e", "fillOpacity": 0.12}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from .coverage import home_colour, share_colour
-from .data import CommunityLayers
+from grid_app.maps.coverage import home_colour, share_colour
+from grid_app.maps.data import CommunityLayers
 
 
 def prepare(layers: CommunityLayers, distances: list[dict], isochrones: list[dict], summary: dict,
@@ -46,9 +46,9 @@ def build(session, community, type_code: str, minutes, speed_m_s: float, base, *
     """The coverage map of a community and what is shown beside it (used by the page and by reports).
 
     tiles_url(type_code, minutes) gives a vector-tile URL when buildings are too many to embed."""
-    from .. import coverage_service
-    from . import data
-    from .coverage import coverage_map
+    from grid_app.coverage import service as coverage_service
+    from grid_app.maps import data
+    from grid_app.maps.coverage import coverage_map
     summary = coverage_service.coverage_for_community(session, community.code, type_code, minutes, speed_m_s)
     distances = coverage_service.building_distances(session, community.code, type_code, speed_m_s)
     iso = coverage_service.isochrones_geojson(session, type_code, summary["minutes"], speed_m_s,

@@ -8,10 +8,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..cases import clock
-from ..access.scope import area_cases, grid_ids
-from ..models import (OPEN_STATES, Building, Case, Category, Community, Facility, FacilityType, Grid,
-                      PartyOrganisation, ResidentialArea, User)
+from grid_app.access.scope import area_cases, grid_ids
+from grid_app.cases import clock
+from grid_app.models import (
+    OPEN_STATES,
+    Building,
+    Case,
+    Category,
+    Community,
+    Facility,
+    FacilityType,
+    Grid,
+    PartyOrganisation,
+    ResidentialArea,
+    User,
+)
 
 DECIMALS = 6
 RECENT_CLOSED_DAYS = 30

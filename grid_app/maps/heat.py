@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from folium.plugins import HeatMap
 
-from . import shift
-from .builder import DeskMap, Legend, detail_layer, new_map
-from .community import BOUNDARY, GRID
-from .data import CommunityLayers
-from .providers import Provider
+from grid_app.maps import shift
+from grid_app.maps.builder import DeskMap, Legend, detail_layer, new_map
+from grid_app.maps.community import BOUNDARY, GRID
+from grid_app.maps.data import CommunityLayers
+from grid_app.maps.providers import Provider
 
 GRADIENT = {0.2: "#fde68a", 0.45: "#f59e0b", 0.7: "#ef4444", 1.0: "#7f1d1d"}
 

@@ -1,7 +1,7 @@
 """Display names of workflow codes (states, levels, actions, categories) in the UI language."""
 from __future__ import annotations
 
-from .. import workflow
+from grid_app.cases import workflow
 
 # English names of actions; the Chinese ones come from the workflow table.
 ACTION_EN = {"register": "Register", "reject": "Reject", "dispatch": "Dispatch", "start": "Start handling",

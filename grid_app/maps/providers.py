@@ -1,7 +1,7 @@
 """Base maps from the TILE_PROVIDER setting, and whether their tiles are drawn in GCJ-02.
 
 GCJ-02 providers (amap/gaode, tencent) are supported by shifting every layer drawn over them
-with grid_app.gcj02 (see shift.py): refusing them would bar the base maps most Chinese offices
+with grid_app.places.gcj02 (see shift.py): refusing them would bar the base maps most Chinese offices
 use every day, and the shift is exact to the published transform, vectorised and applied only
 at drawing time (stored data and clicked positions stay WGS84).
 """

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import shapely
 
-from ..gcj02 import wgs84_to_gcj02
+from grid_app.places.gcj02 import wgs84_to_gcj02
 
 DECIMALS = 6  # 0.1 m: finer than any base map shows
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..access.scope import community_in_scope
-from . import data
-from .builder import standalone_html
-from .community import community_map
-from .providers import provider_from_config
+from grid_app.access.scope import community_in_scope
+from grid_app.maps import data
+from grid_app.maps.builder import standalone_html
+from grid_app.maps.community import community_map
+from grid_app.maps.providers import provider_from_config
 
 
 def community_map_file(session: Session, user, code: str, config, *, inline: bool = True, lang: str = "zh") -> str:
@@ -24,8 +24,8 @@ def community_map_file(session: Session, user, code: str, config, *, inline: boo
 def coverage_map_file(session: Session, code: str, type_code: str, minutes, config, *, inline: bool = True,
                       lang: str = "zh") -> str:
     """The coverage map of a community for one facility type as a standalone HTML document."""
-    from ..hierarchy import community_by_code
-    from .coverage_view import build
+    from grid_app.maps.coverage_view import build
+    from grid_app.places.hierarchy import community_by_code
     built = build(session, community_by_code(session, code), type_code, minutes, config["WALK_SPEED_M_S"],
                   provider_from_config(config), lang=lang, embed_limit=10**9)
     return standalone_html(built["map"], inline=inline)

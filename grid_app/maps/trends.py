@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..cases import indicators
-from ..access.scope import area_cases
-from ..models import Case, Category, Community, Grid
+from grid_app.access.scope import area_cases
+from grid_app.cases import indicators
+from grid_app.models import Case, Category, Community, Grid
 
 WEEKS = 12
 

@@ -9,10 +9,10 @@ from folium.template import Template
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput, NotFound
-from ..gcj02 import wgs84_to_gcj02
-from .assets import VECTORGRID_JS
-from .colours import COVERED, NO_FACILITY, NO_RESIDENTS, UNCOVERED, UNSNAPPED
+from grid_app.maps.assets import VECTORGRID_JS
+from grid_app.maps.colours import COVERED, NO_FACILITY, NO_RESIDENTS, UNCOVERED, UNSNAPPED
+from grid_app.places.gcj02 import wgs84_to_gcj02
+from grid_app.platform.errors import InvalidInput, NotFound
 
 EXTENT = 4096
 MAX_ZOOM = 22

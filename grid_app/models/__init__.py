@@ -1,12 +1,12 @@
 """SQLAlchemy models; importing this package registers every table on Base.metadata."""
-from .audit import AuditEvent
-from .base import Base
-from .facilities import FACILITY_TYPES, Facility, FacilityType
-from .hierarchy import Building, Community, Grid, PartyOrganisation, ResidentialArea, Street
-from .cases import CHANNELS, LEVELS, OPEN_STATES, STATES, Case, CaseEvent, CasePhoto, Category
-from .network import CoverageResult, CoverageRun, DatasetVersion, NetworkEdge, NetworkNode
-from .open311 import Open311Key, Open311Request  # noqa: F401  (Open311 clients and requests)
-from .users import ROLES, ApiToken, User, UserSession, user_grid
+from grid_app.models.audit import AuditEvent
+from grid_app.models.base import Base
+from grid_app.models.cases import CHANNELS, LEVELS, OPEN_STATES, STATES, Case, CaseEvent, CasePhoto, Category
+from grid_app.models.facilities import FACILITY_TYPES, Facility, FacilityType
+from grid_app.models.hierarchy import Building, Community, Grid, PartyOrganisation, ResidentialArea, Street
+from grid_app.models.network import CoverageResult, CoverageRun, DatasetVersion, NetworkEdge, NetworkNode
+from grid_app.models.open311 import Open311Key, Open311Request  # noqa: F401  (Open311 clients and requests)
+from grid_app.models.users import ROLES, ApiToken, User, UserSession, user_grid
 
 __all__ = [
     "AuditEvent",

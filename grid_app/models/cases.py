@@ -3,14 +3,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer,
-                        SmallInteger, String, Text, func)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, point
-from .hierarchy import Building, Community, Grid, ResidentialArea
-from .users import User
+from grid_app.models.base import Base, point
+from grid_app.models.hierarchy import Building, Community, Grid, ResidentialArea
+from grid_app.models.users import User
 
 LEVELS = ("grid", "community", "street")
 STATES = ("collected", "registered", "dispatched", "handling", "reported", "closed", "evaluated",

@@ -7,7 +7,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import SRID, Base, point
+from grid_app.models.base import SRID, Base, point
 
 
 class NetworkNode(Base):

@@ -7,8 +7,8 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
-from .hierarchy import Community, Grid, Street
+from grid_app.models.base import Base
+from grid_app.models.hierarchy import Community, Grid, Street
 
 ROLES = ("admin", "street", "secretary", "worker", "planner", "api")
 

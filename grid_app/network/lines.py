@@ -9,9 +9,9 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
-from .model import WalkNetwork, build_network, metric_crs_for
-from .noding import node_lines
-from .walkable import ONEWAY_FOOT_FIELDS, Tally, judge, kind_class, osm_class
+from grid_app.network.model import WalkNetwork, build_network, metric_crs_for
+from grid_app.network.noding import node_lines
+from grid_app.network.walkable import ONEWAY_FOOT_FIELDS, Tally, judge, kind_class, osm_class
 
 
 def _to_wgs84(geoms: np.ndarray, crs_text: str | None, path: str) -> np.ndarray:

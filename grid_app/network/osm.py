@@ -9,8 +9,8 @@ import numpy as np
 import osmium
 import shapely
 
-from .model import WalkNetwork, build_network
-from .walkable import Tally, judge, osm_class
+from grid_app.network.model import WalkNetwork, build_network
+from grid_app.network.walkable import Tally, judge, osm_class
 
 # tag conditions (all must hold; value sets are alternatives) -> facility type.
 # An object matching several rules yields one facility per distinct type.

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..coverage.graph import WalkGraph, snap
+from grid_app.coverage.graph import WalkGraph, snap
 
 MAIN_SHARE_MIN = 0.95  # below this share of residents on the largest piece, the import warns
 

@@ -5,7 +5,7 @@ SHOWN_PIECES = 10
 
 
 def network_summary(result) -> list[str]:
-    """Report lines for a NetworkImport (grid_app.network_import)."""
+    """Report lines for a NetworkImport (grid_app.network.importer)."""
     rep, tally = result.report, result.tally
     lines = [f"{rep.nodes} nodes, {rep.edges} edges, {rep.length_km:.1f} km"]
     kept = sum(tally.kept.values())

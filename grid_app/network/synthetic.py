@@ -5,7 +5,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-from .model import WalkNetwork, build_network, metric_crs_for
+from grid_app.network.model import WalkNetwork, build_network, metric_crs_for
 
 # Anqing-like default origin (30.66N 117.48E); any lon/lat works.
 DEFAULT_ORIGIN = (117.48, 30.66)

@@ -8,8 +8,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..errors import InvalidInput
-from ..text import number as as_number
+from grid_app.platform.errors import InvalidInput
+from grid_app.platform.text import number as as_number
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 MAX_STRING, MAX_TEXT = 200, 2000

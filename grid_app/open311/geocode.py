@@ -11,8 +11,8 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput
-from ..models import Building, Community, Grid, ResidentialArea
+from grid_app.models import Building, Community, Grid, ResidentialArea
+from grid_app.platform.errors import InvalidInput
 
 
 @dataclass(frozen=True)

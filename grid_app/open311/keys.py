@@ -8,9 +8,9 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..cases import clock
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..models import Open311Key, Open311Request
+from grid_app.cases import clock
+from grid_app.models import Open311Key, Open311Request
+from grid_app.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{2,80}$")
 

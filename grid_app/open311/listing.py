@@ -11,12 +11,11 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from .. import workflow
-from ..access.scope import public_case_clause
-from ..cases import clock, dates
-from ..errors import InvalidInput, NotFound
-from ..models import OPEN_STATES, Case, Category, Open311Request, Street
-from . import services
+from grid_app.access.scope import public_case_clause
+from grid_app.cases import clock, dates, workflow
+from grid_app.models import OPEN_STATES, Case, Category, Open311Request, Street
+from grid_app.open311 import services
+from grid_app.platform.errors import InvalidInput, NotFound
 
 FIELDS = ("service_request_id", "status", "status_notes", "service_name", "service_code", "description",
           "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",

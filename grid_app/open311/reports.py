@@ -7,10 +7,10 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from ..cases import clock, intake
-from ..errors import InvalidInput, NotFound
-from ..models import Case, Open311Key, Open311Request
-from . import attributes, geocode, services
+from grid_app.cases import clock, intake
+from grid_app.models import Case, Open311Key, Open311Request
+from grid_app.open311 import attributes, geocode, services
+from grid_app.platform.errors import InvalidInput, NotFound
 
 CONTACT_FIELDS = {"email": 254, "first_name": 100, "last_name": 100, "phone": 30,
                   "device_id": 100, "account_id": 100}

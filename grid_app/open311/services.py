@@ -4,10 +4,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import workflow
-from ..errors import NotFound
-from ..models import Category
-from . import attributes
+from grid_app.cases import workflow
+from grid_app.models import Category
+from grid_app.open311 import attributes
+from grid_app.platform.errors import NotFound
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-24T00:00:00+08:00"

@@ -9,9 +9,28 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint, the error handlers and the CSRF rule."""
-    from ..extensions import csrf
-    from . import (api_cases, api_coverage, api_exports, api_hierarchy, api_indicators, api_moderation, auth, case_pages,
-                   dashboard, errors, health, input_guard, maps, mobile, open311, openapi, pages, replica, security)
+    from grid_app.extensions import csrf
+    from grid_app.web import (
+        api_cases,
+        api_coverage,
+        api_exports,
+        api_hierarchy,
+        api_indicators,
+        api_moderation,
+        auth,
+        case_pages,
+        dashboard,
+        errors,
+        health,
+        input_guard,
+        maps,
+        mobile,
+        open311,
+        openapi,
+        pages,
+        replica,
+        security,
+    )
 
     errors.register(app)
     replica.register(app)

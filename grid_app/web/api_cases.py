@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import inspect
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import photos, reference
-from ..cases import intake, queries, transitions
-from ..access.scope import get_case
-from ..errors import InvalidInput, NotFound
-from ..extensions import db
-from ..models import Category, CasePhoto
+from grid_app.access.scope import get_case
+from grid_app.cases import intake, photos, queries, transitions
+from grid_app.extensions import db
+from grid_app.models import CasePhoto, Category
+from grid_app.platform import reference
+from grid_app.platform.errors import InvalidInput, NotFound
 
 bp = Blueprint("api_cases", __name__, url_prefix="/api/v1")
 

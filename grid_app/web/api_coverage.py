@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 
-from .. import coverage_service, reference
-from ..access import scope
-from ..errors import InvalidInput
-from ..extensions import db
+from grid_app.access import scope
+from grid_app.coverage import service as coverage_service
+from grid_app.extensions import db
+from grid_app.platform import reference
+from grid_app.platform.errors import InvalidInput
 
 bp = Blueprint("api_coverage", __name__, url_prefix="/api/v1")
 

@@ -10,11 +10,10 @@ from flask import Blueprint, Response, current_app, request, send_file, stream_w
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from .. import exports
-from ..cases import indicators, queries
-from ..errors import InvalidInput
-from ..extensions import db
-from ..models import OPEN_STATES
+from grid_app.cases import exports, indicators, queries
+from grid_app.extensions import db
+from grid_app.models import OPEN_STATES
+from grid_app.platform.errors import InvalidInput
 
 bp = Blueprint("api_exports", __name__, url_prefix="/api/v1/exports")
 MIMETYPES = {"csv": "text/csv; charset=utf-8",

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 
-from ..access import scope
-from .. import hierarchy, locate
-from ..errors import InvalidInput, NotFound
-from ..extensions import db
+from grid_app.access import scope
+from grid_app.extensions import db
+from grid_app.places import hierarchy, locate
+from grid_app.platform.errors import InvalidInput, NotFound
 
 bp = Blueprint("api_hierarchy", __name__, url_prefix="/api/v1")
 

@@ -5,10 +5,10 @@ from flask import Blueprint, Response, jsonify, request
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from .. import tables
-from ..cases import indicators
-from ..errors import InvalidInput
-from ..extensions import db
+from grid_app.cases import indicators
+from grid_app.extensions import db
+from grid_app.platform import tables
+from grid_app.platform.errors import InvalidInput
 
 bp = Blueprint("api_indicators", __name__, url_prefix="/api/v1")
 MIMETYPES = {"csv": "text/csv; charset=utf-8",

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask_login import current_user, login_required
 
-from ..cases import moderation, queries, transitions
-from ..errors import InvalidInput
-from ..extensions import db
-from .api_cases import photo_url
+from grid_app.cases import moderation, queries, transitions
+from grid_app.extensions import db
+from grid_app.platform.errors import InvalidInput
+from grid_app.web.api_cases import photo_url
 
 bp = Blueprint("api_moderation", __name__, url_prefix="/api/v1")
 

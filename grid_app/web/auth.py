@@ -12,10 +12,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .. import accounts
-from ..errors import InvalidInput, Unauthorized
-from ..extensions import db, limiter, login_manager
-from ..models import User
+from grid_app.access import accounts
+from grid_app.extensions import db, limiter, login_manager
+from grid_app.models import User
+from grid_app.platform.errors import InvalidInput, Unauthorized
 
 bp = Blueprint("auth", __name__)
 LOGIN_LIMIT = "10 per minute"
@@ -72,7 +72,7 @@ def _bearer(req) -> str | None:
 @login_manager.unauthorized_handler
 def unauthorized():
     """401 JSON for the API; the login page otherwise."""
-    from .errors import wants_json
+    from grid_app.web.errors import wants_json
     if wants_json():
         raise Unauthorized("log in or send a bearer token", code="unauthorized")
     return redirect(url_for("auth.login", next=request.full_path))

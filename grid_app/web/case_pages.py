@@ -10,15 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from .. import reference
-from ..cases import intake, moderation, queries, transitions
-from ..cases import clock, dates
-from ..access.scope import get_case, grids_of, may_act_on
-from ..errors import Conflict, DomainError, InvalidInput, NotFound
-from ..extensions import db
-from ..maps import labels
-from ..models import LEVELS, OPEN_STATES, STATES
-from .api_cases import photo_url
+from grid_app.access.scope import get_case, grids_of, may_act_on
+from grid_app.cases import clock, dates, intake, moderation, queries, transitions
+from grid_app.extensions import db
+from grid_app.maps import labels
+from grid_app.models import LEVELS, OPEN_STATES, STATES
+from grid_app.platform import reference
+from grid_app.platform.errors import Conflict, DomainError, InvalidInput, NotFound
+from grid_app.web.api_cases import photo_url
 
 bp = Blueprint("case_pages", __name__)
 PAGE_SIZE = 50

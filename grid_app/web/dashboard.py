@@ -5,13 +5,12 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..cases import indicators, queries
-from ..access import scope
-from ..errors import InvalidInput
-from ..extensions import db
-
-from ..maps import trends
-from .case_pages import date_message, lang
+from grid_app.access import scope
+from grid_app.cases import indicators, queries
+from grid_app.extensions import db
+from grid_app.maps import trends
+from grid_app.platform.errors import InvalidInput
+from grid_app.web.case_pages import date_message, lang
 
 bp = Blueprint("dashboard", __name__)
 RATE_KEYS = ("grid_rate", "community_rate", "on_time_rate", "reopen_rate")

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from ..errors import DomainError
+from grid_app.platform.errors import DomainError
 
 
 def wants_json() -> bool:
@@ -45,7 +45,7 @@ def register(app: Flask) -> None:
         return body, status, headers
 
     def unavailable():
-        from ..extensions import login_manager
+        from grid_app.extensions import login_manager
         # The page's layout asks who is logged in, and loading (or refreshing) the user needs the
         # database that just failed: the outage page is shown as to a visitor, or it would answer 500.
         g._login_user = login_manager.anonymous_user()
@@ -55,14 +55,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def database_down(exc: DBAPIError):
-        from ..extensions import db
+        from grid_app.extensions import db
         db.session.rollback()
         app.logger.warning("database unavailable: %s", exc.orig)
         return unavailable()
 
     @app.errorhandler(DBAPIError)
     def database_error(exc: DBAPIError):
-        from ..extensions import db
+        from grid_app.extensions import db
         db.session.rollback()
         if exc.connection_invalidated:
             return unavailable()

@@ -14,8 +14,8 @@ from typing import Iterator
 from flask import Flask, current_app, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from ..errors import InvalidInput
-from ..text import refuse_controls
+from grid_app.platform.errors import InvalidInput
+from grid_app.platform.text import refuse_controls
 
 JSON_MAX_BYTES = 1024 * 1024  # a 10,000-point locate batch is about 400 KB
 JSON_MAX_DEPTH = 32

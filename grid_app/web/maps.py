@@ -5,17 +5,16 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..access import scope
-from .. import coverage_service, reference
-from ..cases.indicators import parse_period
-from ..errors import DomainError, InvalidInput
-from ..extensions import db
-from ..maps import builder, data, heat
-from ..maps import coverage_view
-from ..maps import community as community_maps
-from ..maps import vector_tiles
-from ..maps.providers import Provider, ProviderError, provider_from_config
-from .case_pages import date_message, lang
+from grid_app.access import scope
+from grid_app.cases.indicators import parse_period
+from grid_app.coverage import service as coverage_service
+from grid_app.extensions import db
+from grid_app.maps import builder, coverage_view, data, heat, vector_tiles
+from grid_app.maps import community as community_maps
+from grid_app.maps.providers import Provider, ProviderError, provider_from_config
+from grid_app.platform import reference
+from grid_app.platform.errors import DomainError, InvalidInput
+from grid_app.web.case_pages import date_message, lang
 
 bp = Blueprint("maps", __name__)
 DEFAULT_EMBED_MAX = 3000  # buildings above this come as vector tiles instead of embedded GeoJSON

@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from .. import reference, workflow
-from ..cases import usage
-from ..access.scope import MAY_LOG_CASES, get_case
-from ..extensions import db
+from grid_app.access.scope import MAY_LOG_CASES, get_case
+from grid_app.cases import usage, workflow
+from grid_app.extensions import db
+from grid_app.platform import reference
 
 bp = Blueprint("mobile", __name__, url_prefix="/m")
 

@@ -11,9 +11,9 @@ from flask_babel import get_locale
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from ..errors import DomainError, InvalidInput, NotFound
-from ..extensions import db, limiter
-from ..open311 import keys, listing, render, reports, services
+from grid_app.extensions import db, limiter
+from grid_app.open311 import keys, listing, render, reports, services
+from grid_app.platform.errors import DomainError, InvalidInput, NotFound
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 DEFAULT_RATE = "60 per minute"

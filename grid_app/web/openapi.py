@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from ..cases.moderation import MAX_REASON
+from grid_app.cases.moderation import MAX_REASON
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from ..access import scope
-from .. import hierarchy
-from ..extensions import db
+from grid_app.access import scope
+from grid_app.extensions import db
+from grid_app.places import hierarchy
 
 bp = Blueprint("pages", __name__)
 

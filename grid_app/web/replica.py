@@ -10,7 +10,7 @@ import time
 
 from flask import Flask, request, session
 
-from ..db_routing import REPLICA_BIND
+from grid_app.platform.db_routing import REPLICA_BIND
 
 READ_YOUR_WRITES_S = 15
 # Blueprints (or single endpoints) whose GETs only read and tolerate a second of replication lag.
@@ -33,7 +33,7 @@ def register(app: Flask) -> None:
     """Install the routing hooks when a replica is configured."""
     if REPLICA_BIND not in (app.config.get("SQLALCHEMY_BINDS") or {}):
         return
-    from ..extensions import db
+    from grid_app.extensions import db
 
     @app.before_request
     def route_reads():

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from grid_app.workflow import ACTIONS
+from grid_app.cases.workflow import ACTIONS
 
 from .. import district as d
 from ..cases.helpers import log_case

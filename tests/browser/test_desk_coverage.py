@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from grid_app.coverage.refresh import refresh
 from grid_app.extensions import db
 from grid_app.models import CoverageResult, CoverageRun, Facility, FacilityType, NetworkEdge, NetworkNode
-from grid_app.network_store import bump_version, read_network_file, replace_network
+from grid_app.network.store import bump_version, read_network_file, replace_network
 
 from .. import district as d
 from ..coverage.test_coverage_service import street_network

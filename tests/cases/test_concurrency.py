@@ -52,7 +52,7 @@ def test_concurrent_retries_make_exactly_one_case(app):
 
 
 def test_two_escalation_runs_at_once_escalate_each_case_once(app):
-    from grid_app.accounts import authenticate
+    from grid_app.access.accounts import authenticate
     from grid_app.cases import intake
     with app.app_context():
         user = authenticate(db.session, "t-secretary-b", PASSWORD)

@@ -144,7 +144,7 @@ def test_possible_duplicates_nearby(login):
 
 
 def test_gcj02_point_is_converted(login):
-    from grid_app import gcj02
+    from grid_app.places import gcj02
     lon, lat = lonlat(1250, 50)
     glon, glat = gcj02.wgs84_to_gcj02(lon, lat)
     body = login("worker").post("/api/v1/cases", json=form(crs="gcj02", lon=glon, lat=glat)).get_json()

@@ -6,7 +6,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import InternalError
 
 from grid_app.cases.transitions import transition
-from grid_app.errors import Conflict, Forbidden, InvalidInput
+from grid_app.platform.errors import Conflict, Forbidden, InvalidInput
 from grid_app.models import CaseEvent
 
 from .helpers import log_case

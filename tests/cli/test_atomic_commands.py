@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from grid_app.accounts import issue_token, start_session
+from grid_app.access.accounts import issue_token, start_session
 from grid_app.cases import clock
 from grid_app.models import ApiToken, Case, FacilityType, User
 
@@ -69,7 +69,7 @@ def assert_refused(res, wrote, before, session, *, tail="nothing was written"):
 def test_import(cli, session, tmp_path, monkeypatch):
     before = fingerprint(session)
     boom, seen = fail_after_write(session, before)
-    monkeypatch.setattr("grid_app.importer.validation.assign_grids", boom)
+    monkeypatch.setattr("grid_app.places.importer.validation.assign_grids", boom)
     res = cli.invoke(args=["grid", "import", *d.write(tmp_path)])
     assert_refused(res, seen["wrote"], before, session)
     assert "dataset_version" in seen["wrote"]  # the same district again: only the versions move
@@ -95,7 +95,7 @@ def test_init_db(cli, session, monkeypatch):
     session.commit()
     before = fingerprint(session)
     boom, seen = fail_after_write(session, before)
-    monkeypatch.setattr("grid_app.reference.seed_categories", boom)
+    monkeypatch.setattr("grid_app.platform.reference.seed_categories", boom)
     res = cli.invoke(args=["grid", "init-db"])
     # The schema upgrade is Alembic's own transaction (at head here: nothing to do); the seeding is one more.
     assert_refused(res, seen["wrote"], before, session, tail="the schema upgrade was saved before this error")
@@ -104,15 +104,15 @@ def test_init_db(cli, session, monkeypatch):
 
 
 def test_load_demo(cli, session, monkeypatch):
-    import grid_app.demo
+    import grid_app.demo_data.load
     before = fingerprint(session)
     boom, seen = fail_after_write(session, before, calls=2)
-    seen["real"] = grid_app.demo.replace_network
+    seen["real"] = grid_app.demo_data.load.replace_network
 
     def store_then_fail(*args, **kwargs):
         boom(*args, **kwargs)  # call 1: the real write
         return boom(*args, **kwargs)  # call 2: raise
-    monkeypatch.setattr("grid_app.demo.replace_network", store_then_fail)
+    monkeypatch.setattr("grid_app.demo_data.load.replace_network", store_then_fail)
     res = cli.invoke(args=["grid", "load-demo"])
     assert_refused(res, seen["wrote"], before, session, tail="the schema upgrade was saved before this error")
     assert {"building", "app_user", "network_edge"} <= set(seen["wrote"])
@@ -125,7 +125,7 @@ def test_user_add_with_new_password_and_role(cli, session, users, monkeypatch):
     session.commit()
     before = fingerprint(session)
     boom, seen = fail_after_write(session, before)
-    monkeypatch.setattr("grid_app.cli_atomic.audit.record", boom)
+    monkeypatch.setattr("grid_app.cli.atomic.audit.record", boom)
     res = cli.invoke(args=["grid", "user-add", worker.username, "--role", "secretary", "--community", d.COMM_B,
                            "--password", "a-brand-new-password"])
     assert_refused(res, seen["wrote"], before, session)
@@ -148,7 +148,7 @@ def test_token_revoke_and_user_disable(cli, session, users, monkeypatch, command
     session.commit()
     before = fingerprint(session)
     boom, seen = fail_after_write(session, before)
-    monkeypatch.setattr("grid_app.cli_atomic.audit.record", boom)
+    monkeypatch.setattr("grid_app.cli.atomic.audit.record", boom)
     res = cli.invoke(args=["grid", command[0], user.username, *command[1:]])
     assert_refused(res, seen["wrote"], before, session)
     assert "api_token" in seen["wrote"]
@@ -160,10 +160,10 @@ def test_api_key_add_and_revoke(cli, session, monkeypatch):
     assert cli.invoke(args=["grid", "api-key-add", "live-client"]).exit_code == 0
     before = fingerprint(session)
     boom, seen = fail_after_write(session, before)
-    monkeypatch.setattr("grid_app.cli_atomic.audit.record", boom)
+    monkeypatch.setattr("grid_app.cli.atomic.audit.record", boom)
     assert_refused(cli.invoke(args=["grid", "api-key-add", "new-client"]), seen["wrote"], before, session)
     boom, seen = fail_after_write(session, before)
-    monkeypatch.setattr("grid_app.cli_atomic.audit.record", boom)
+    monkeypatch.setattr("grid_app.cli.atomic.audit.record", boom)
     assert_refused(cli.invoke(args=["grid", "api-key-revoke", "live-client"]), seen["wrote"], before, session)
 
 
@@ -210,7 +210,7 @@ def test_backup_is_whole_or_absent(cli, session, tmp_path, monkeypatch):
     out = tmp_path / "b.tar.gz"
     before = fingerprint(session)
     boom, seen = fail_after_write(session, before)
-    monkeypatch.setattr("grid_app.cli_atomic.audit.record", lambda *a, **k: (_ for _ in ()).throw(
+    monkeypatch.setattr("grid_app.cli.atomic.audit.record", lambda *a, **k: (_ for _ in ()).throw(
         Injected("injected after the first write")))
     res = cli.invoke(args=["grid", "backup", str(out)])
     assert res.exit_code == 1 and "Traceback" not in res.output
@@ -228,9 +228,10 @@ def test_backup_is_whole_or_absent(cli, session, tmp_path, monkeypatch):
 
 def test_restore_replaces_the_database_in_one_transaction(app, tmp_path):
     """pg_restore --single-transaction: a dump that breaks midway leaves the old database whole."""
-    from grid_app import create_app, localdb
-    from grid_app.audit import record
-    from grid_app.backup import backup
+    from grid_app import create_app
+    from grid_app.platform import localdb
+    from grid_app.platform.audit import record
+    from grid_app.platform.backup import backup
     from grid_app.extensions import db
     with app.app_context():
         good = str(tmp_path / "good.tar.gz")

@@ -12,14 +12,15 @@ from flask_migrate import upgrade
 from shapely.geometry import Point
 from sqlalchemy import event, select, text
 
-from grid_app import create_app, localdb
-from grid_app.accounts import create_user, issue_token
+from grid_app import create_app
+from grid_app.platform import localdb
+from grid_app.access.accounts import create_user, issue_token
 from grid_app.coverage import refresh as job
 from grid_app.extensions import db
-from grid_app.importer import import_files
+from grid_app.places.importer import import_files
 from grid_app.models import CoverageRun
-from grid_app.network_store import read_network_file, replace_network
-from grid_app.reference import seed_reference_data
+from grid_app.network.store import read_network_file, replace_network
+from grid_app.platform.reference import seed_reference_data
 
 from .. import district as d
 from ..cases.test_concurrency import run_threads
@@ -215,8 +216,8 @@ def test_a_get_never_writes(live):
 
 def test_reads_run_in_a_read_only_transaction(live):
     """The service's read path, in a READ ONLY transaction: any write would raise."""
-    from grid_app import coverage_service
-    from grid_app.hierarchy import community_by_code
+    from grid_app.coverage import service as coverage_service
+    from grid_app.places.hierarchy import community_by_code
     from grid_app.maps import coverage_view
     from grid_app.maps.providers import Provider
     move_station(live, "far")

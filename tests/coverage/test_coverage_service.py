@@ -5,11 +5,11 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, shape
 
-from grid_app import coverage_service
+from grid_app.coverage import service as coverage_service
 from grid_app.coverage.refresh import refresh
-from grid_app.reference import facility_types
-from grid_app.importer import import_files
-from grid_app.network_store import load_network, read_network_file, replace_network
+from grid_app.platform.reference import facility_types
+from grid_app.places.importer import import_files
+from grid_app.network.store import load_network, read_network_file, replace_network
 
 from .. import district as d
 from ..geo import box, feature, lonlat, write_layer
@@ -220,7 +220,7 @@ def test_import_network_from_osm(cli):
 
 
 def test_siting_picks_the_site_that_adds_most(covered):
-    from grid_app.siting_service import site
+    from grid_app.coverage.siting_service import site
     import numpy as np
     candidates = np.array([lonlat(0, 1000), lonlat(750, 1000)])
     plan = site(covered, "health_station", 1, 5, SPEED, candidates, exact=True)
@@ -230,8 +230,8 @@ def test_siting_picks_the_site_that_adds_most(covered):
 
 
 def test_siting_bad_k(covered):
-    from grid_app.errors import InvalidInput
-    from grid_app.siting_service import site
+    from grid_app.platform.errors import InvalidInput
+    from grid_app.coverage.siting_service import site
     with pytest.raises(InvalidInput):
         site(covered, "health_station", 0, 5, SPEED)
 
@@ -267,7 +267,7 @@ def test_osm_buildings_and_facilities_land_in_communities(cli, session, tmp_path
 
 
 def test_resident_estimate():
-    from grid_app.osm_pois import estimated_residents
+    from grid_app.places.osm_pois import estimated_residents
     assert estimated_residents(350, 6, "apartments") == 48
     assert estimated_residents(350, None, "yes") == 24  # 3 levels assumed
     assert estimated_residents(5000, 2, "industrial") == 0

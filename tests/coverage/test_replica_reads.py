@@ -9,13 +9,13 @@ from flask_migrate import upgrade
 from sqlalchemy import event
 
 from grid_app import create_app
-from grid_app.accounts import create_user, issue_token
+from grid_app.access.accounts import create_user, issue_token
 from grid_app.coverage.refresh import refresh
 from grid_app.extensions import db
-from grid_app.importer import import_files
-from grid_app.localdb import Cluster
-from grid_app.network_store import read_network_file, replace_network
-from grid_app.reference import seed_reference_data
+from grid_app.places.importer import import_files
+from grid_app.platform.localdb import Cluster
+from grid_app.network.store import read_network_file, replace_network
+from grid_app.platform.reference import seed_reference_data
 
 from .. import district as d
 from ..reliability.test_db_outage import free_port, scratch_cluster_dir

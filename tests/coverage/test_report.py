@@ -7,7 +7,7 @@ import json
 
 from openpyxl import load_workbook
 
-from grid_app.coverage_report import write_report
+from grid_app.coverage.report import write_report
 from grid_app.maps.standalone import coverage_map_file
 
 from .. import district as d

@@ -13,9 +13,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import update
 
-from grid_app import tables
+from grid_app.platform import tables
 from grid_app.models import Case, Grid
-from grid_app.text import cell_text, xml_safe
+from grid_app.platform.text import cell_text, xml_safe
 
 from .. import district
 from ..cases.helpers import log_case

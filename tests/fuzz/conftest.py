@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from grid_app.accounts import issue_token
+from grid_app.access.accounts import issue_token
 
 from ..cases.helpers import jpeg, log_case
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from grid_app import locate
+from grid_app.places import locate
 
 from ..geo import lonlat
 

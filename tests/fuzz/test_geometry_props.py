@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from grid_app import gcj02, locate
-from grid_app.errors import InvalidInput
+from grid_app.places import gcj02, locate
+from grid_app.platform.errors import InvalidInput
 
 from ..geo import lonlat
 

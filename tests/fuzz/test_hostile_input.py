@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from grid_app.cases import dates
-from grid_app.errors import InvalidInput
+from grid_app.platform.errors import InvalidInput
 from grid_app.models import Case, CaseEvent
 
 from .. import district as d

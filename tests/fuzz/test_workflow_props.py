@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from grid_app import workflow
+from grid_app.cases import workflow
 from grid_app.cases import clock
 from grid_app.cases.transitions import available_actions, escalate_overdue, transition
-from grid_app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from grid_app.platform.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from grid_app.models import LEVELS, OPEN_STATES, STATES, Case, CaseEvent
-from grid_app.text import refused_character
+from grid_app.platform.text import refused_character
 
 from ..cases.helpers import log_case
 

@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from grid_app.importer import ImportFailed, import_files
+from grid_app.places.importer import ImportFailed, import_files
 from grid_app.models import Building, Community, Grid, PartyOrganisation, ResidentialArea
 
 from .. import district as d

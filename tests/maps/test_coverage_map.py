@@ -76,7 +76,7 @@ def test_type_without_facilities_is_not_all_red(covered, login):  # noqa: F811
 
 
 def test_stale_result_is_shown_with_a_notice(covered, login, session):  # noqa: F811
-    from grid_app.network_store import bump_version
+    from grid_app.network.store import bump_version
     bump_version(session, "facilities")
     page = login("admin").get(f"/communities/{d.COMM_A}/coverage?type=health_station").get_data(as_text=True)
     assert "数据已更新，覆盖率重新计算中" in page and '"fill":"#166534"' in page

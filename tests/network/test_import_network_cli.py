@@ -5,7 +5,7 @@ import csv
 
 from sqlalchemy import func, select, text
 
-from grid_app.importer.problems import Problem, Row, problem_rows, summary, write_report
+from grid_app.places.importer.problems import Problem, Row, problem_rows, summary, write_report
 from grid_app.models import NetworkEdge
 
 from .test_noding import _ew, _ns, _write
@@ -33,7 +33,7 @@ def test_failure_after_the_first_write_leaves_everything(cli, session, tmp_path,
 
     def boom(*args, **kwargs):
         raise RuntimeError("injected after the network was written")
-    monkeypatch.setattr("grid_app.network_import.pieces", boom)
+    monkeypatch.setattr("grid_app.network.importer.pieces", boom)
     second = _write(tmp_path, [_ew(0, {"highway": "footway"}), _ns(0, {"highway": "footway"})], "second.geojson")
     res = cli.invoke(args=["grid", "import-network", second])
     assert res.exit_code == 1 and "RuntimeError: injected after the network was written" in res.output

@@ -7,9 +7,10 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
-from grid_app import create_app, localdb
-from grid_app.backup import backup, read_manifest, restore, table_counts
-from grid_app.errors import InvalidInput
+from grid_app import create_app
+from grid_app.platform import localdb
+from grid_app.platform.backup import backup, read_manifest, restore, table_counts
+from grid_app.platform.errors import InvalidInput
 from grid_app.extensions import db
 
 from ..cases.helpers import jpeg, log_case
@@ -17,7 +18,7 @@ from ..conftest import PASSWORD  # noqa: F401  (users exist in the test database
 
 
 def test_round_trip(app, tmp_path):
-    from grid_app.accounts import authenticate
+    from grid_app.access.accounts import authenticate
     upload_dir = app.config["UPLOAD_DIR"]
     with app.app_context():
         worker = authenticate(db.session, "t-worker", PASSWORD)

@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from grid_app import create_app
-from grid_app.accounts import create_user, issue_token
+from grid_app.access.accounts import create_user, issue_token
 from grid_app.extensions import db
-from grid_app.importer import import_files
-from grid_app import localdb
-from grid_app.localdb import Cluster
+from grid_app.places.importer import import_files
+from grid_app.platform import localdb
+from grid_app.platform.localdb import Cluster
 from grid_app.models import Case
-from grid_app.reference import seed_reference_data
+from grid_app.platform.reference import seed_reference_data
 
 from .. import district
 from ..geo import lonlat

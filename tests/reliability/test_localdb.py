@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from grid_app import localdb
-from grid_app.localdb import Cluster
+from grid_app.platform import localdb
+from grid_app.platform.localdb import Cluster
 
 from .test_db_outage import free_port, scratch_cluster_dir
 
-# What grid_app.localdb wrote into every cluster's postgresql.conf before the app's cluster was durable.
+# What grid_app.platform.localdb wrote into every cluster's postgresql.conf before the app's cluster was durable.
 LEGACY_SETTINGS = "\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
 
 
@@ -29,7 +29,7 @@ def app_like():
 
 def start_like_dev_sh_demo(env) -> None:
     """What `scripts/dev.sh demo` runs to get the app's database."""
-    subprocess.run([sys.executable, "-m", "grid_app.localdb", "start", "grid_app"], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "grid_app.platform.localdb", "start", "grid_app"], env=env, check=True,
                    capture_output=True, timeout=120, cwd=localdb.ROOT)
 
 

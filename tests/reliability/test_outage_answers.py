@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from grid_app import accounts
+from grid_app.access import accounts
 from grid_app.extensions import db
 
 from .. import district

@@ -112,13 +112,13 @@ def test_worker_scope_in_me(login):
 
 
 def test_a_password_with_control_characters_is_refused(session):
-    from grid_app.accounts import create_user
-    from grid_app.errors import InvalidInput
+    from grid_app.access.accounts import create_user
+    from grid_app.platform.errors import InvalidInput
     with pytest.raises(InvalidInput):
         create_user(session, "ctl-user", "abcd\x0befgh", "planner")
 
 
 def test_updating_a_user_keeps_its_display_name(session):
-    from grid_app.accounts import create_user
+    from grid_app.access.accounts import create_user
     create_user(session, "named-user", "first-password-1", "planner", display_name="陈规划")
     assert create_user(session, "named-user", "second-password-2", "planner").display_name == "陈规划"

@@ -9,7 +9,7 @@ import pytest
 from flask import g, request_started
 from sqlalchemy import select
 
-from grid_app import accounts
+from grid_app.access import accounts
 from grid_app.models import ApiToken, AuditEvent, User, UserSession
 
 from .. import district as d

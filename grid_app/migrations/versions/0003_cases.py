@@ -5,8 +5,8 @@ Revises: 0002
 Create Date: 2026-11-24 00:15:15.882324
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 

@@ -5,8 +5,8 @@ Revises: 0003
 Create Date: 2026-11-24 00:21:13.488785
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
 
 # revision identifiers, used by Alembic.

@@ -5,8 +5,8 @@ Revises: 0004
 Create Date: 2026-11-24 10:00:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.

@@ -1,0 +1,55 @@
+"""Loading the bundled demo district and its demo accounts."""
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from grid_app.access.accounts import create_user
+from grid_app.models import Community, Grid, NetworkEdge, Street
+from grid_app.network.store import read_network_file, replace_network
+from grid_app.places.importer import import_files
+from grid_app.platform.reference import seed_reference_data
+
+DEMO_LAYERS = ("streets", "communities", "grids", "residential_areas", "buildings", "facilities")
+DEMO_ROLES = ("admin", "street", "secretary", "worker", "planner")
+
+
+def load_demo_data(session: Session, folder: str, config) -> list[str]:
+    """Seed reference data, import every demo layer, make one account per role, store the network.
+
+    One transaction, left open: the caller commits it (then runs the coverage job, as after any import)."""
+    seed_reference_data(session)
+    paths = [os.path.join(folder, f"{layer}.geojson") for layer in DEMO_LAYERS]
+    report = import_files(session, paths, commit=False)
+    lines = [f"{name}: {count}" for name, count in report.counts.items()]
+    lines.append(f"{len(report.warnings)} warning(s) (e.g. street-side buildings in no residential area)")
+    lines.extend(create_demo_users(session, config["GRID_APP_DEMO_PASSWORD"]))
+    lines.append(load_demo_network(session, os.path.join(folder, "network.geojson")))
+    return lines
+
+
+def load_demo_network(session: Session, path: str) -> str:
+    """Store the demo walking network unless a network is already stored (keeps re-runs fast)."""
+    if session.scalar(select(func.count()).select_from(NetworkEdge)):
+        return "walking network already stored (flask grid import-network replaces it)"
+    report = replace_network(session, read_network_file(path), progress=False, commit=False)
+    return f"walking network: {report.nodes} nodes, {report.edges} edges, {report.length_km:.0f} km"
+
+
+def create_demo_users(session: Session, password: str) -> list[str]:
+    """demo-admin, demo-street, demo-secretary, demo-worker, demo-planner on the first community."""
+    street = session.scalar(select(Street).order_by(Street.code))
+    community = session.scalar(select(Community).where(Community.street_id == street.id)
+                               .order_by(Community.code))
+    grids = session.scalars(select(Grid.code).where(Grid.community_id == community.id)
+                            .order_by(Grid.code).limit(2)).all()
+    scope = {"street": {"street": street.code}, "secretary": {"community": community.code},
+             "worker": {"grids": list(grids)}}
+    names = {"admin": "周管理", "street": "吴主任", "secretary": "王书记", "worker": "李网格",
+             "planner": "陈规划"}
+    for role in DEMO_ROLES:
+        create_user(session, f"demo-{role}", password, role, display_name=names[role], **scope.get(role, {}))
+    return [f"demo accounts: {', '.join('demo-' + r for r in DEMO_ROLES)} "
+            f"(secretary of {community.name}, worker of grids {', '.join(grids)})"]

@@ -1,0 +1,144 @@
+"""The walking network in PostGIS: replace it from a file, load it back, and version datasets."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from grid_app.models import DatasetVersion, NetworkEdge, NetworkNode
+from grid_app.network.lines import load_lines
+from grid_app.network.model import WalkNetwork
+from grid_app.network.osm import load_osm
+from grid_app.network.walkable import Tally
+from grid_app.platform.errors import InvalidInput
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class NetworkReport:
+    """What an import stored: counts and the connected components."""
+
+    nodes: int
+    edges: int
+    component_sizes: list[int]
+    length_km: float
+
+
+def bump_version(session: Session, name: str) -> None:
+    """Mark a dataset as changed, so results computed from it are refreshed."""
+    stmt = insert(DatasetVersion.__table__).values(name=name, version=1, changed_at=func.clock_timestamp())
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["name"],
+        set_={"version": DatasetVersion.version + 1, "changed_at": func.clock_timestamp()}))
+
+
+def versions(session: Session, names: tuple[str, ...]) -> str:
+    """A stamp of the named datasets' versions and change times, e.g. 'network:1@1795...,...'."""
+    found = {name: (version, changed.timestamp()) for name, version, changed in session.execute(
+        select(DatasetVersion.name, DatasetVersion.version, DatasetVersion.changed_at)
+        .where(DatasetVersion.name.in_(names))).all()}
+    # The time is part of the stamp: a rolled-back change must not look like the next one.
+    return ",".join(f"{n}:{found.get(n, (0, 0))[0]}@{found.get(n, (0, 0))[1]:.6f}" for n in sorted(names))
+
+
+OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz")
+
+
+def is_osm_file(path: str) -> bool:
+    """An OSM extract (which also holds buildings and amenities), not a line layer."""
+    return path.lower().endswith(OSM_SUFFIXES)
+
+
+def read_network_file(path: str, **options) -> WalkNetwork:
+    """A WalkNetwork from an OSM extract (.osm.pbf / .osm) or a line layer (GeoJSON, GPKG, SHP)."""
+    return load_network_file(path, **options)[0]
+
+
+def load_network_file(path: str, *, snap_m: float = 0.5, class_field: str | None = None,
+                      keep: frozenset[str] = frozenset(), drop: frozenset[str] = frozenset()
+                      ) -> tuple[WalkNetwork, Tally]:
+    """The network of a file and the tally of what was kept and dropped; InvalidInput on bad input."""
+    name = os.path.basename(path)
+    if not os.path.exists(path):
+        raise InvalidInput(f"{name}: file not found", code="file_not_found")
+    if not snap_m >= 0:
+        raise InvalidInput(f"--snap must be >= 0 metres, got {snap_m}", code="bad_option")
+    try:
+        if is_osm_file(path):
+            if class_field:
+                raise InvalidInput(f"{name}: --class-field is for line layers; an OSM file has tags",
+                                   code="bad_option")
+            network, tally = load_osm(path, keep, drop)
+        else:
+            network, tally = load_lines(path, snap_m=snap_m, class_field=class_field, keep=keep, drop=drop)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise InvalidInput(f"{name}: {exc}", code="bad_network_file") from exc
+    if network.n_edges == 0:
+        raise InvalidInput(f"{name}: no walkable ways or lines found", code="bad_network_file")
+    return network, tally
+
+
+def replace_network(session: Session, network: WalkNetwork, progress: bool = True,
+                    commit: bool = True) -> NetworkReport:
+    """Store the network in place of the current one and bump its version (commit=False: caller commits)."""
+    labels, sizes = network.components()
+    session.execute(delete(NetworkEdge))
+    session.execute(delete(NetworkNode))
+    nodes = [{"id": i, "osm_id": int(network.node_ids[i]),
+              "geom": f"SRID=4326;POINT({network.lon[i]:.7f} {network.lat[i]:.7f})"}
+             for i in range(network.n_nodes)]
+    wkt = shapely.to_wkt(network.geometry, rounding_precision=7)
+    edges = [{"id": i, "u": int(network.u[i]), "v": int(network.v[i]),
+              "length_m": float(network.length_m[i]), "directed": bool(network.directed[i]),
+              "highway": str(network.highway[i] or "")[:40] or None, "ground": bool(network.ground[i]),
+              "component": int(labels[network.u[i]]), "geom": f"SRID=4326;{wkt[i]}"}
+             for i in range(network.n_edges)]
+    for table, rows in ((NetworkNode.__table__, nodes), (NetworkEdge.__table__, edges)):
+        for start in tqdm(range(0, len(rows), BATCH), desc=f"storing {table.name}", unit="batch",
+                          disable=not progress or len(rows) < 10 * BATCH):
+            session.execute(insert(table), rows[start:start + BATCH])
+    bump_version(session, "network")
+    if commit:
+        session.commit()
+    return NetworkReport(network.n_nodes, network.n_edges, [int(s) for s in sizes],
+                         float(network.length_m.sum() / 1000))
+
+
+def load_network(session: Session) -> WalkNetwork | None:
+    """The stored network as a WalkNetwork (None when none is stored)."""
+    node_rows = session.execute(text(
+        "SELECT id, osm_id, ST_X(geom), ST_Y(geom) FROM network_node ORDER BY id")).all()
+    if not node_rows:
+        return None
+    ids = np.array([r[0] for r in node_rows], dtype=np.int64)
+    index = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
+    index[ids] = np.arange(len(ids))
+    edge_rows = session.execute(text(
+        "SELECT u, v, length_m, directed, coalesce(highway, ''), ST_AsBinary(geom), ground "
+        "FROM network_edge ORDER BY id")).all()
+    if not edge_rows:
+        return None
+    columns = list(zip(*edge_rows))
+    return WalkNetwork(
+        node_ids=np.array([r[1] or 0 for r in node_rows], dtype=np.int64),
+        lon=np.array([r[2] for r in node_rows]), lat=np.array([r[3] for r in node_rows]),
+        u=index[np.array(columns[0], dtype=np.int64)], v=index[np.array(columns[1], dtype=np.int64)],
+        length_m=np.array(columns[2], dtype=np.float64), directed=np.array(columns[3], dtype=bool),
+        geometry=shapely.from_wkb([bytes(b) for b in columns[5]]),
+        highway=np.array(columns[4], dtype=object), ground=np.array(columns[6], dtype=bool))
+
+
+def home_points(session: Session) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat of a point on each building with residents, and their residents."""
+    rows = session.execute(text(
+        "SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)), residents "
+        "FROM building WHERE residents > 0 ORDER BY id")).all()
+    xy = np.array([(r[0], r[1]) for r in rows], dtype=np.float64).reshape(-1, 2)
+    return xy, np.array([r[2] for r in rows], dtype=np.float64)

@@ -1,0 +1,67 @@
+"""Reference data kept as code lists: facility types and case categories."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from grid_app.models import FACILITY_TYPES, Category, FacilityType
+
+
+def seed_reference_data(session: Session) -> None:
+    """Insert or refresh the seeded code lists (idempotent)."""
+    rows = [{"code": c, "name": n, "name_en": e, "circle_minutes": m} for c, n, e, m in FACILITY_TYPES]
+    stmt = insert(FacilityType.__table__).values(rows)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["code"],
+        set_={k: stmt.excluded[k] for k in ("name", "name_en", "circle_minutes")}))
+    seed_categories(session)
+
+
+# (code, name, English name, group, default level, hours per step register/dispatch/handle/verify,
+#  keywords). Groups follow the event classes of digital urban management (市容环境, 宣传广告,
+# 施工管理, 突发事件, 街面秩序, 其他) and of community governance (矛盾纠纷, 安全隐患, 民生服务, 治安防控).
+CATEGORIES = [
+    ("0101", "暴露垃圾", "Exposed rubbish", "市容环境", "grid", (1, 2, 24, 24), "垃圾,卫生"),
+    ("0102", "积存垃圾渣土", "Accumulated waste and spoil", "市容环境", "grid", (1, 2, 48, 24), "渣土,垃圾"),
+    ("0103", "道路不洁", "Dirty road surface", "市容环境", "grid", (1, 2, 24, 24), "保洁"),
+    ("0201", "非法小广告", "Illegal small advertisements", "宣传广告", "grid", (2, 4, 48, 24), "小广告,牛皮癣"),
+    ("0202", "违规户外广告", "Non-compliant outdoor advertising", "宣传广告", "community", (4, 8, 120, 48), "广告牌"),
+    ("0301", "施工扰民", "Construction disturbance", "施工管理", "community", (2, 4, 48, 24), "噪音,施工"),
+    ("0302", "违规占道施工", "Unauthorised roadworks", "施工管理", "street", (2, 4, 72, 24), "占道,施工"),
+    ("0401", "路面塌陷", "Road collapse", "突发事件", "street", (1, 1, 12, 12), "塌陷,道路"),
+    ("0402", "水管爆裂", "Burst water main", "突发事件", "community", (1, 1, 12, 12), "水管,漏水"),
+    ("0501", "占道经营", "Street vending on the carriageway", "街面秩序", "grid", (1, 2, 24, 24), "摊贩"),
+    ("0502", "乱堆物料", "Materials piled in public space", "街面秩序", "grid", (1, 2, 48, 24), "堆放"),
+    ("0503", "违规停车", "Illegal parking", "街面秩序", "grid", (1, 2, 12, 12), "停车"),
+    ("0601", "邻里纠纷", "Dispute between neighbours", "矛盾纠纷", "grid", (2, 4, 72, 48), "调解,纠纷"),
+    ("0602", "物业纠纷", "Property-management dispute", "矛盾纠纷", "community", (4, 8, 120, 48), "物业"),
+    ("0701", "消防通道堵塞", "Blocked fire lane", "安全隐患", "grid", (1, 1, 12, 12), "消防"),
+    ("0702", "高空坠物隐患", "Risk of falling objects", "安全隐患", "community", (1, 2, 24, 24), "坠物"),
+    ("0703", "电动车楼道充电", "E-bike charging in stairwell", "安全隐患", "grid", (1, 2, 24, 24), "电动车,充电"),
+    ("0801", "独居老人帮扶", "Help for an elderly person living alone", "民生服务", "grid", (2, 4, 48, 48), "老人,帮扶"),
+    ("0802", "困难救助", "Hardship assistance", "民生服务", "community", (4, 8, 120, 72), "救助,低保"),
+    ("0901", "治安隐患", "Public security risk", "治安防控", "community", (1, 2, 24, 24), "治安"),
+    ("9901", "其他", "Other", "其他", "grid", (2, 4, 72, 48), None),
+]
+
+
+def seed_categories(session: Session) -> None:
+    """Insert or refresh the case categories (idempotent)."""
+    rows = [{"code": c, "name": n, "name_en": e, "group_name": g, "default_level": lvl,
+             "deadline_hours": dict(zip(("register", "dispatch", "handle", "verify"), hours)),
+             "keywords": kw, "active": True, "sort": i}
+            for i, (c, n, e, g, lvl, hours, kw) in enumerate(CATEGORIES)]
+    stmt = insert(Category.__table__).values(rows)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["code"], set_={k: stmt.excluded[k] for k in rows[0] if k != "code"}))
+
+
+def active_categories(session: Session) -> list[Category]:
+    """The active case categories in their code-list order."""
+    return list(session.scalars(select(Category).where(Category.active).order_by(Category.sort, Category.code)))
+
+
+def facility_types(session: Session) -> list[FacilityType]:
+    """The facility types in their seeded order."""
+    return list(session.scalars(select(FacilityType).order_by(FacilityType.id)))
