@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from grid_app.places import gcj02
+from grid_app.places.location import Location, Place
+from grid_app.places.locate_index import index_for
 from grid_app.platform.errors import InvalidInput
 from grid_app.platform.text import number
 
@@ -57,46 +58,6 @@ ORDER BY pts.i
 """)
 
 
-
-@dataclass(frozen=True)
-class Place:
-    """A located feature: its id, code and name."""
-
-    id: int
-    code: str
-    name: str
-
-    def as_dict(self) -> dict:
-        """JSON form (code and name)."""
-        return {"code": self.code, "name": self.name}
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where a point lies; community and grid are None when it could not be located."""
-
-    community: Place | None
-    grid: Place | None
-    residential_area: Place | None
-    building: Place | None
-    snapped_m: float | None
-
-    @property
-    def located(self) -> bool:
-        """True when the point landed in (or snapped to) a grid."""
-        return self.grid is not None
-
-    def as_dict(self) -> dict:
-        """JSON form, as the locate API answers."""
-        return {
-            "community": self.community.as_dict() if self.community else None,
-            "grid": self.grid.as_dict() if self.grid else None,
-            "residential_area": self.residential_area.as_dict() if self.residential_area else None,
-            "building": self.building.as_dict() if self.building else None,
-            "snapped_m": None if self.snapped_m is None else round(self.snapped_m, 2),
-        }
-
-
 def check_coordinates(lon, lat, crs: str = "wgs84") -> tuple[float, float]:
     """Validate one lon/lat pair in the given CRS and return it in WGS84."""
     if crs not in CRS_CHOICES:
@@ -131,7 +92,6 @@ def locate_many(session: Session, lons, lats, snap_m: float) -> list[Location]:
 
 def locate_with_index(session: Session, lons, lats, snap_m: float) -> list[Location]:
     """Locate through the in-process STRtree index of the hierarchy."""
-    from grid_app.places.locate_index import index_for
     index = index_for(session)
     grid, snapped, area, building = index.locate(lons, lats, snap_m)
     g, a, b = index.grids, index.areas, index.buildings

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from grid_app.network.model import metric_crs_for
 from grid_app.network.store import versions
+from grid_app.places.location import Place
 
 _lock = threading.Lock()
 _cache: dict = {}
@@ -95,7 +96,6 @@ class LocateIndex:
 
 
 def _layer(session: Session, sql: str) -> Layer:
-    from grid_app.places.locate import Place
     rows = session.execute(text(sql)).all()
     geoms = shapely.from_wkb([bytes(r[3]) for r in rows]) if rows else np.array([], dtype=object)
     # Place objects made once per feature, so a batch only picks them (no per-point allocation).
