@@ -11,7 +11,6 @@ from datetime import datetime
 from grid_app.platform.errors import InvalidInput
 from grid_app.platform.text import number as as_number
 
-DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 MAX_STRING, MAX_TEXT = 200, 2000
 
 

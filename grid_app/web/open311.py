@@ -17,7 +17,6 @@ from grid_app.platform.errors import DomainError, InvalidInput, NotFound
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 DEFAULT_RATE = "60 per minute"
-ROOTS = {"services": "services", "requests": "service_requests"}
 
 
 def _rate() -> str:
