@@ -130,7 +130,7 @@ def load_osm(path: str | os.PathLike, keep: frozenset[str] = frozenset(),
 
 
 @dataclass
-class Building:
+class OsmBuilding:
     """A building footprint from a closed OSM way."""
 
     osm_id: int
@@ -140,7 +140,7 @@ class Building:
 
 
 @dataclass
-class Facility:
+class OsmFacility:
     """A service facility: an OSM node, or the centroid of an OSM way."""
 
     osm_type: str  # "node" or "way"
@@ -172,13 +172,13 @@ def _levels(text: str | None) -> float | None:
 
 def read_osm_pois(path: str | os.PathLike,
                   tag_table: tuple[tuple[str, dict[str, frozenset[str]]], ...] = FACILITY_TAGS
-                  ) -> tuple[list[Building], list[Facility]]:
+                  ) -> tuple[list[OsmBuilding], list[OsmFacility]]:
     """Buildings (closed ways tagged building=*) and facilities (per `tag_table`) from an OSM file."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(path)
-    buildings: list[Building] = []
-    facilities: list[Facility] = []
+    buildings: list[OsmBuilding] = []
+    facilities: list[OsmFacility] = []
     for obj in osmium.FileProcessor(path, osmium.osm.NODE | osmium.osm.WAY).with_locations():
         if obj.is_node():
             if len(obj.tags) == 0 or not obj.location.valid():
@@ -186,7 +186,7 @@ def read_osm_pois(path: str | os.PathLike,
             kinds = facility_kinds(obj.tags, tag_table)
             if kinds:
                 point = shapely.Point(obj.location.lon, obj.location.lat)
-                facilities.extend(Facility("node", obj.id, k, point, obj.tags.get("name")) for k in kinds)
+                facilities.extend(OsmFacility("node", obj.id, k, point, obj.tags.get("name")) for k in kinds)
             continue
         building = obj.tags.get("building")
         kinds = facility_kinds(obj.tags, tag_table)
@@ -199,8 +199,8 @@ def read_osm_pois(path: str | os.PathLike,
         closed = len(refs) >= 4 and refs[0] == refs[-1]
         shape = shapely.Polygon(coords) if closed else shapely.LineString(coords)
         if building is not None and building != "no" and closed:
-            buildings.append(Building(obj.id, shape, building, _levels(obj.tags.get("building:levels"))))
+            buildings.append(OsmBuilding(obj.id, shape, building, _levels(obj.tags.get("building:levels"))))
         if kinds:
             point = shape.centroid if closed else shape.interpolate(0.5, normalized=True)
-            facilities.extend(Facility("way", obj.id, k, point, obj.tags.get("name")) for k in kinds)
+            facilities.extend(OsmFacility("way", obj.id, k, point, obj.tags.get("name")) for k in kinds)
     return buildings, facilities
