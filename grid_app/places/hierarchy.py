@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from grid_app.access.scope import place_clause
 from grid_app.models import Building, Community, Grid, PartyOrganisation, ResidentialArea, Street, User
+from grid_app.places.layers import MODELS
 from grid_app.places.locate import flush_tiny
 from grid_app.platform.errors import InvalidInput, NotFound
 
@@ -17,19 +17,12 @@ MAX_LIMIT = 5000
 MAX_OFFSET = 2**31 - 1
 
 
-@dataclass(frozen=True)
-class Layer:
-    """How one level of the hierarchy is listed."""
-
-    model: type
-    properties: tuple[str, ...]
-
-
-LAYERS = {
-    "communities": Layer(Community, ("code", "name")),
-    "grids": Layer(Grid, ("code", "name", "workers")),
-    "residential-areas": Layer(ResidentialArea, ("code", "name")),
-    "buildings": Layer(Building, ("code", "name", "floors", "households", "residents")),
+# The properties each listed layer (places/layers.py names) carries besides its geometry.
+LISTED_PROPERTIES = {
+    "communities": ("code", "name"),
+    "grids": ("code", "name", "workers"),
+    "residential_areas": ("code", "name"),
+    "buildings": ("code", "name", "floors", "households", "residents"),
 }
 
 
@@ -76,8 +69,7 @@ def community_by_code(session: Session, code: str) -> Community:
 def feature_collection(session: Session, layer_name: str, user: User, *, community: str | None = None,
                        bbox=None, limit: int = 500, offset: int = 0) -> dict:
     """A GeoJSON FeatureCollection page of one layer within the user's scope, with the total count of matches."""
-    layer = LAYERS[layer_name]
-    model = layer.model
+    model, properties = MODELS[layer_name], LISTED_PROPERTIES[layer_name]
     query = select(model.id).where(place_clause(user, model))
     if community:
         if layer_name == "communities":
@@ -88,7 +80,7 @@ def feature_collection(session: Session, layer_name: str, user: User, *, communi
     if bbox:
         query = query.where(func.ST_Intersects(model.geom, func.ST_MakeEnvelope(*bbox, 4326)))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    columns = [getattr(model, p) for p in layer.properties]
+    columns = [getattr(model, p) for p in properties]
     rows = session.execute(
         select(*columns, func.ST_AsGeoJSON(model.geom, 7).label("geometry"))
         .where(model.id.in_(query.scalar_subquery()))
@@ -96,7 +88,7 @@ def feature_collection(session: Session, layer_name: str, user: User, *, communi
     ).all()
     features = [
         {"type": "Feature", "id": row.code,
-         "properties": {p: getattr(row, p) for p in layer.properties},
+         "properties": {p: getattr(row, p) for p in properties},
          "geometry": json.loads(row.geometry)}
         for row in rows
     ]

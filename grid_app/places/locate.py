@@ -14,8 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from grid_app.places import gcj02
-from grid_app.places.location import Location, Place
 from grid_app.places.locate_index import index_for
+from grid_app.places.location import Location, Place
 from grid_app.platform.errors import InvalidInput
 from grid_app.platform.text import number
 

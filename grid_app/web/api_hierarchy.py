@@ -82,7 +82,7 @@ def grids():
 @login_required
 def residential_areas():
     """Residential areas as GeoJSON."""
-    return _listing("residential-areas")
+    return _listing("residential_areas")
 
 
 @bp.get("/buildings")

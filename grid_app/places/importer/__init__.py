@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from grid_app.network.store import bump_version
-from grid_app.places import validation
+from grid_app.places import layers, validation
 from grid_app.places.importer.checks import check_feature, duplicate_codes
-from grid_app.places.importer.levels import LEVELS, ORDER, level_for
 from grid_app.places.importer.problems import ImportFailed, Problem
 from grid_app.places.importer.reader import SourceFile, read_features
+from grid_app.places.importer.specs import SPECS, layer_for
 from grid_app.places.importer.writer import write_source
 
 __all__ = ["ImportFailed", "ImportReport", "Problem", "import_files"]
@@ -45,9 +45,9 @@ def import_files(session: Session, paths: list[str], *, level: str | None = None
             problems.extend(write_problems)
             touched |= communities
             report.counts[os.path.basename(source.path)] = len(source.features)
-            if source.level in ("buildings", "facilities"):
-                bump_version(session, source.level)  # stored coverage results are now stale
-            if source.level != "facilities":
+            if source.layer in ("buildings", "facilities"):
+                bump_version(session, source.layer)  # stored coverage results are now stale
+            if source.layer != "facilities":
                 bump_version(session, "hierarchy")  # the in-process locate index is now stale
             session.flush()
         if not problems and touched:
@@ -81,28 +81,24 @@ def _read_and_check(paths, level, repair, encoding) -> tuple[list[SourceFile], l
             problems.append(Problem(os.path.basename(path.rstrip(os.sep)) or path, None, reason))
             continue
         try:
-            lvl = level_for(path, level)
-            sources.append(SourceFile(path, lvl.name, read_features(path, encoding)))
+            spec = layer_for(path, level)
+            sources.append(SourceFile(path, spec.name, read_features(path, encoding)))
         except ImportFailed as exc:
             problems.extend(exc.problems)
-    sources.sort(key=lambda s: ORDER.index(s.level))
+    sources.sort(key=lambda s: layers.ORDER.index(s.layer))
     seen: dict[str, dict] = {}
     for source in sources:
         if not source.features:
             problems.append(Problem(os.path.basename(source.path), None, "the file has no features"))
         for feat in source.features:
-            problems.extend(check_feature(source.path, LEVELS[source.level], feat, repair))
-        problems.extend(duplicate_codes(source.path, source.features, seen.setdefault(source.level, {})))
+            problems.extend(check_feature(source.path, SPECS[source.layer], feat, repair))
+        problems.extend(duplicate_codes(source.path, source.features, seen.setdefault(source.layer, {})))
     return sources, problems
-
-
-_TABLE_OF_LEVEL = {"grids": "grid", "communities": "community", "residential_areas": "residential_area",
-                   "buildings": "building", "streets": "street", "facilities": "facility"}
 
 
 def _where(sources: list[SourceFile]) -> dict[tuple[str, str], tuple[str, int]]:
     """(table, code) -> (file name, feature index) of every feature the import carried."""
-    return {(_TABLE_OF_LEVEL[source.level], feat.properties.get("code")): (os.path.basename(source.path), feat.index)
+    return {(layers.MODELS[source.layer].__tablename__, feat.properties.get("code")): (os.path.basename(source.path), feat.index)
             for source in sources for feat in source.features}
 
 

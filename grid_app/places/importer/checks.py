@@ -7,15 +7,15 @@ import shapely
 from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon
 
 from grid_app.models import PartyOrganisation
-from grid_app.places.importer.levels import Level
 from grid_app.places.importer.problems import Problem
 from grid_app.places.importer.reader import Feature
+from grid_app.places.importer.specs import LayerSpec
 
 POLYGONAL = (Polygon, MultiPolygon)
 PARTY_KINDS = PartyOrganisation.KINDS
 
 
-def check_feature(path: str, level: Level, feature: Feature, repair: bool) -> list[Problem]:
+def check_feature(path: str, spec: LayerSpec, feature: Feature, repair: bool) -> list[Problem]:
     """Check one feature in place (repairing its geometry when allowed); return its problems."""
     name = os.path.basename(path)
     props = feature.properties
@@ -26,10 +26,10 @@ def check_feature(path: str, level: Level, feature: Feature, repair: bool) -> li
     def bad(reason: str) -> None:
         problems.append(Problem(name, feature.index, reason, code))
 
-    for field in level.required:
+    for field in spec.required:
         if props.get(field) in (None, ""):
             bad(f"missing field {field!r}")
-    for field in level.integers:
+    for field in spec.integers:
         value = props.get(field)
         if value is None:
             continue
@@ -45,7 +45,7 @@ def check_feature(path: str, level: Level, feature: Feature, repair: bool) -> li
     kind = props.get("party_org_kind")
     if kind is not None and kind not in PARTY_KINDS:
         bad(f"party_org_kind must be one of {', '.join(PARTY_KINDS)}, got {kind!r}")
-    for field in level.required + level.optional:
+    for field in spec.required + spec.optional:
         if field.endswith("code") and props.get(field) is not None:
             props[field] = str(props[field])
 
@@ -53,7 +53,7 @@ def check_feature(path: str, level: Level, feature: Feature, repair: bool) -> li
     if geom is None:
         bad("no geometry")
         return problems
-    if level.geometry == "point":
+    if spec.geometry == "point":
         if isinstance(geom, MultiPoint) and len(geom.geoms) == 1:
             geom = geom.geoms[0]
         if not isinstance(geom, Point):

@@ -30,7 +30,7 @@ class SourceFile:
     """The features of one file and the layer they belong to."""
 
     path: str
-    level: str
+    layer: str
     features: list[Feature] = field(default_factory=list)
 
 

@@ -9,21 +9,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from grid_app.models import (
-    Building,
-    Community,
-    Facility,
-    FacilityType,
-    Grid,
-    PartyOrganisation,
-    ResidentialArea,
-    Street,
-)
+from grid_app.models import Community, Facility, FacilityType, PartyOrganisation, ResidentialArea, Street
 from grid_app.places.importer.problems import Problem
 from grid_app.places.importer.reader import SourceFile
-
-MODELS = {"streets": Street, "communities": Community, "grids": Grid,
-          "residential_areas": ResidentialArea, "buildings": Building, "facilities": Facility}
+from grid_app.places.layers import MODELS
 
 # field in the file → (parent model, column on the child)
 PARENTS = {
@@ -47,7 +36,7 @@ def code_ids(session: Session, model, codes) -> dict[str, int]:
 
 def write_source(session: Session, source: SourceFile, progress: bool) -> tuple[list[Problem], set[int]]:
     """Upsert one file's features; return problems (unknown parents) and touched community ids."""
-    model = MODELS[source.level]
+    model = MODELS[source.layer]
     name = os.path.basename(source.path)
     parents = {f: code_ids(session, m, (x.properties.get(f) for x in source.features
                                         if x.properties.get(f)))
@@ -68,9 +57,9 @@ def write_source(session: Session, source: SourceFile, progress: bool) -> tuple[
                                         f"{fld} {value!r} does not exist ({parent_model.__tablename__})",
                                         feat.properties["code"]))
             row[column] = parents[fld].get(value)
-        if source.level == "grids":
+        if source.layer == "grids":
             row["workers"] = feat.properties.get("workers")
-        if source.level == "buildings":
+        if source.layer == "buildings":
             for fld in ("floors", "households", "residents"):
                 row[fld] = feat.properties.get(fld) or (None if fld == "floors" else 0)
         rows.append(row)
@@ -84,14 +73,14 @@ def write_source(session: Session, source: SourceFile, progress: bool) -> tuple[
         updates = {c: stmt.excluded[c] for c in chunk[0] if c != "code"}
         session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=updates))
     ids = code_ids(session, model, (r["code"] for r in rows))
-    if source.level in PARTY_OWNER:
+    if source.layer in PARTY_OWNER:
         _write_party(session, source, ids)
     touched = _touched_communities(session, model, ids.values())
     return [], touched
 
 
 def _write_party(session: Session, source: SourceFile, ids: dict[str, int]) -> None:
-    owner = PARTY_OWNER[source.level]
+    owner = PARTY_OWNER[source.layer]
     owner_col = getattr(PartyOrganisation, owner)
     session.execute(delete(PartyOrganisation).where(owner_col.in_(list(ids.values()))))
     orgs = []
