@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from grid_app.cases import exports, indicators, queries
 from grid_app.extensions import db
 from grid_app.models import OPEN_STATES
+from grid_app.places import export as hierarchy_export
 from grid_app.platform.errors import InvalidInput
 
 bp = Blueprint("api_exports", __name__, url_prefix="/api/v1/exports")
@@ -101,18 +102,18 @@ def hierarchy(fmt: str):
     """One layer as GeoJSON (?layer=grids), or layers as one GeoPackage (?layer=a,b; default all)."""
     fmt = _check(fmt, ("geojson", "gpkg"))
     if fmt == "geojson":
-        layer = exports.parse_layers(request.args.get("layer"), ("grids",))
+        layer = hierarchy_export.parse_layers(request.args.get("layer"), ("grids",))
         if len(layer) != 1:
             raise InvalidInput("GeoJSON holds one layer; ask for several as .gpkg", code="bad_layer")
-        rows = exports.hierarchy_rows(db.session, layer[0], current_user)
+        rows = hierarchy_export.hierarchy_rows(db.session, layer[0], current_user)
         body = exports.geojson_stream(rows, lambda row: row.pop("_geometry"))
         return Response(stream_with_context(body), mimetype=MIMETYPES[fmt],
                         headers=_attachment(f"{layer[0]}-{_stamp()}.geojson"))
-    layers = exports.parse_layers(request.args.get("layer"), tuple(exports.LAYERS))
+    layers = hierarchy_export.parse_layers(request.args.get("layer"))
     folder = tempfile.mkdtemp(prefix="grid-export-")
     path = os.path.join(folder, "hierarchy.gpkg")
     try:
-        exports.write_gpkg(db.session, layers, current_user, path)
+        hierarchy_export.write_gpkg(db.session, layers, current_user, path)
         stream = open(path, "rb")
     finally:
         for leftover in os.listdir(folder):
