@@ -1,41 +1,57 @@
-"""The OpenAPI 3 document of /api/v1, built from one table of operations."""
+"""The OpenAPI 3 document of /api/v1, built from one table of operations.
+
+Every limit in it (lengths, ranges, enumerations, page sizes) is imported from the module that
+enforces it, so the document cannot drift from what the API accepts.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from grid_app.cases import dates, indicators, intake, transitions, workflow
 from grid_app.cases.moderation import MAX_REASON
+from grid_app.config import Defaults
+from grid_app.coverage.service import LIMIT_MINUTES
+from grid_app.places import export, hierarchy, locate
+from grid_app.web import api_cases, input_guard
+from grid_app.web.auth import MAX_LABEL
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 ERROR = {"$ref": "#/components/schemas/Error"}
-PAGING = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000}},
-          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}]
+PAGING = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": hierarchy.MAX_LIMIT}},
+          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0,
+                                                        "maximum": hierarchy.MAX_OFFSET}}]
 LAYER_QUERY = [{"name": "community", "in": "query", "schema": {"type": "string"}},
                {"name": "bbox", "in": "query", "schema": {"type": "string"},
                 "description": "minlon,minlat,maxlon,maxlat"}, *PAGING]
+PERIOD = [{"name": name, "in": "query", "schema": {"type": "string"},
+           "description": f"ISO 8601 date or date-time from {dates.RANGE}"} for name in ("since", "until")]
 CASE_FILTERS = [{"name": n, "in": "query", "schema": {"type": t}} for n, t in (
     ("state", "string"), ("category", "string"), ("grid", "string"), ("community", "string"),
-    ("level", "string"), ("overdue", "boolean"), ("unlocated", "boolean"), ("bbox", "string"),
-    ("since", "string"), ("until", "string"), ("text", "string"), ("order", "string"))] + PAGING
+    ("level", "string"), ("overdue", "boolean"), ("unlocated", "boolean"), ("bbox", "string"))] + PERIOD + [
+    {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("text", "order")] + PAGING
 CASE_ID = [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+GROUP = {"name": "group", "in": "query", "schema": {"type": "string", "enum": list(indicators.GROUPS)}}
 # OpenAPI 3.0 (JSON Schema draft 4): exclusiveMinimum is a flag on minimum, not a number.
-MINUTES = {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 30}
+MINUTES = {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": LIMIT_MINUTES}
+CRS = {"type": "string", "enum": list(locate.CRS_CHOICES)}
 COORDS = [{"name": "lon", "in": "query", "required": True, "schema": {"type": "number"}},
           {"name": "lat", "in": "query", "required": True, "schema": {"type": "number"}},
-          {"name": "crs", "in": "query", "schema": {"type": "string", "enum": ["wgs84", "gcj02"]}}]
+          {"name": "crs", "in": "query", "schema": CRS}]
 CASE_INPUT = {"type": "object", "required": ["category", "lon", "lat", "description", "idempotency_key"],
               "properties": {
-                  "category": {"type": "string"}, "lon": {"type": "number"}, "lat": {"type": "number"},
-                  "crs": {"type": "string", "enum": ["wgs84", "gcj02"]},
-                  "accuracy_m": {"type": "number", "minimum": 0}, "address": {"type": "string", "maxLength": 300},
-                  "description": {"type": "string", "maxLength": 2000},
+                  "category": {"type": "string", "maxLength": intake.MAX_CODE},
+                  "lon": {"type": "number"}, "lat": {"type": "number"}, "crs": CRS,
+                  "accuracy_m": {"type": "number", "minimum": 0},
+                  "address": {"type": "string", "maxLength": intake.MAX_ADDRESS},
+                  "description": {"type": "string", "maxLength": intake.MAX_DESCRIPTION},
                   "severity": {"type": "integer", "minimum": 1, "maximum": 3},
-                  "idempotency_key": {"type": "string", "minLength": 8, "maxLength": 100,
-                                      "pattern": "^[A-Za-z0-9._:-]{8,100}$"}}}
+                  "idempotency_key": {"type": "string", "pattern": intake.KEY_PATTERN.pattern},
+                  "contact": {"type": "object", "properties": {
+                      name: {"type": "string", "maxLength": limit} for name, limit in intake.CONTACT_FIELDS.items()}}}}
 TRANSITION = {"type": "object", "required": ["action"], "properties": {
-    "action": {"type": "string", "enum": ["register", "reject", "dispatch", "start", "report", "close",
-                                          "reopen", "evaluate", "escalate", "deescalate", "merge"]},
-    "note": {"type": "string", "maxLength": 2000}, "version": {"type": "integer"},
+    "action": {"type": "string", "enum": [*workflow.ACTIONS, "merge"]},
+    "note": {"type": "string", "maxLength": transitions.MAX_NOTE}, "version": {"type": "integer"},
     "into": {"type": "integer"}, "rating": {"type": "integer", "minimum": 1, "maximum": 5}}}
 
 REASON = {"type": "string", "minLength": 1, "maxLength": MAX_REASON}
@@ -44,10 +60,10 @@ REASON = {"type": "string", "minLength": 1, "maxLength": MAX_REASON}
 OPERATIONS = [
     ("/api/v1/locate", "get", "Locate one point to its community, grid, residential area and building",
      COORDS, None, "200", False),
-    ("/api/v1/locate", "post", "Locate up to 10,000 points in order", [],
+    ("/api/v1/locate", "post", f"Locate up to {Defaults.LOCATE_BATCH_MAX:,} points (LOCATE_BATCH_MAX) in order", [],
      {"type": "object", "required": ["points"], "properties": {
          "points": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
-         "crs": {"type": "string", "enum": ["wgs84", "gcj02"]}}}, "200", False),
+         "crs": CRS}}, "200", False),
     ("/api/v1/communities", "get", "Communities as GeoJSON", LAYER_QUERY, None, "200", True),
     ("/api/v1/communities/{code}", "get", "One community's summary",
      [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}], None, "200", True),
@@ -59,7 +75,7 @@ OPERATIONS = [
     ("/api/v1/auth/token", "post", "Exchange user name and password for a bearer token", [],
      {"type": "object", "required": ["username", "password"],
       "properties": {"username": {"type": "string"}, "password": {"type": "string"},
-                     "label": {"type": "string", "maxLength": 100}}}, "201", False),
+                     "label": {"type": "string", "maxLength": MAX_LABEL}}}, "201", False),
     ("/api/v1/auth/token", "delete", "Revoke the bearer token sent in the Authorization header", [], None,
      "204", False),
     ("/api/v1/me", "get", "The caller and their scope", [], None, "200", True),
@@ -79,9 +95,7 @@ OPERATIONS = [
      CASE_ID + [{"name": "photo_id", "in": "path", "required": True, "schema": {"type": "integer"}},
                 {"name": "thumb", "in": "query", "schema": {"type": "string", "enum": ["1"]}}], None, "200", True),
     ("/api/v1/indicators", "get", "Indicators per grid, community or street (JSON, CSV, Excel)",
-     [{"name": "group", "in": "query", "schema": {"type": "string", "enum": ["grid", "community", "street"]}},
-      {"name": "since", "in": "query", "schema": {"type": "string"}},
-      {"name": "until", "in": "query", "schema": {"type": "string"}},
+     [GROUP, *PERIOD,
       {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv", "xlsx"]}}],
      None, "200", True),
     ("/api/v1/coverage", "get", "Residents within walking time of a facility type",
@@ -98,15 +112,35 @@ OPERATIONS = [
       *CASE_FILTERS], None, "200", True),
     ("/api/v1/exports/indicators.{fmt}", "get", "Indicators as CSV, Excel or GeoJSON",
      [{"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["csv", "xlsx", "geojson"]}},
-      {"name": "group", "in": "query", "schema": {"type": "string", "enum": ["grid", "community", "street"]}},
-      {"name": "since", "in": "query", "schema": {"type": "string"}},
-      {"name": "until", "in": "query", "schema": {"type": "string"}}], None, "200", True),
+      GROUP, *PERIOD], None, "200", True),
     ("/api/v1/exports/hierarchy.{fmt}", "get", "Hierarchy layers as GeoJSON or GeoPackage",
      [{"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["geojson", "gpkg"]}},
       {"name": "layer", "in": "query", "schema": {"type": "string"},
-       "description": "comma list of streets, communities, grids, residential_areas, buildings"}], None, "200", True),
+       "description": f"comma list of {', '.join(export.FIELDS)}"}], None, "200", True),
     ("/api/v1/openapi.json", "get", "This document", [], None, "200", False),
 ]
+
+
+# JSON bodies the case endpoints read themselves (photos come as multipart), with their smaller limit.
+SMALL_BODIES = {("/api/v1/cases", "post"): api_cases.JSON_MAX_BYTES,
+                ("/api/v1/cases/{case_id}/transitions", "post"): api_cases.JSON_MAX_BYTES}
+# Errors particular to one operation: (path, method) -> {status: description}.
+MORE_ERRORS = {("/api/v1/coverage", "get"): {
+    "409": "coverage_not_computed: a walking network is stored but the coverage job has not run yet"}}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+
+
+def _bad_input(params: list, body) -> str:
+    """What a 400 of this operation may mean, beyond a field's own message."""
+    reasons = ["bad input"]
+    if body is not None:
+        reasons.append(f"bad_json: not JSON, or nested deeper than {input_guard.JSON_MAX_DEPTH} levels")
+    if any(p in PERIOD for p in params):
+        reasons.append(f"since or until is not an ISO 8601 date or time from {dates.RANGE}")
+    return "; ".join(reasons)
 
 
 def document(extra: list[tuple] | None = None) -> dict:
@@ -115,20 +149,23 @@ def document(extra: list[tuple] | None = None) -> dict:
     for path, method, summary, params, body, status, login in OPERATIONS + (extra or []):
         op = {"summary": summary, "parameters": params, "responses": {
             status: {"description": "success"},
-            "400": {"description": "bad input", "content": {"application/json": {"schema": ERROR}}},
-            "404": {"description": "not found or out of scope", "content": {"application/json": {"schema": ERROR}}},
+            "400": _error(_bad_input(params, body)),
+            "404": _error("not found or out of scope"),
         }}
         if path.endswith("/auth/token"):  # wrong user name or password
-            op["responses"]["401"] = {"description": "bad credentials",
-                                      "content": {"application/json": {"schema": ERROR}}}
+            op["responses"]["401"] = _error("bad credentials")
         if login:
             op["security"] = [{"bearer": []}, {"session": []}]
-            op["responses"]["401"] = {"description": "no login", "content": {"application/json": {"schema": ERROR}}}
-            op["responses"]["403"] = {"description": "role may not", "content": {"application/json": {"schema": ERROR}}}
+            op["responses"]["401"] = _error("no login")
+            op["responses"]["403"] = _error("role may not")
         if method == "post":
-            op["responses"]["409"] = {"description": "conflict", "content": {"application/json": {"schema": ERROR}}}
+            op["responses"]["409"] = _error("conflict")
         if body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+            limit = SMALL_BODIES.get((path, method), input_guard.JSON_MAX_BYTES)
+            op["responses"]["413"] = _error(f"the JSON body is larger than {limit:,} bytes")
+        for code, description in MORE_ERRORS.get((path, method), {}).items():
+            op["responses"][code] = _error(description)
         paths.setdefault(path, {})[method] = op
     return {
         "openapi": "3.0.3",
