@@ -8,9 +8,10 @@ from grid_app.cases import workflow
 from grid_app.models import Category
 from grid_app.open311 import attributes
 from grid_app.platform.errors import NotFound
+from grid_app.platform.reference import CATEGORIES_CHANGED
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-11-24T00:00:00+08:00"
+CHANGESET = CATEGORIES_CHANGED  # the services are the categories, so they change together
 
 
 def discovery(base_url: str, contact: str, key_service: str) -> dict:

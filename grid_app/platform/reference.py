@@ -44,6 +44,9 @@ CATEGORIES = [
     ("0901", "治安隐患", "Public security risk", "治安防控", "community", (1, 2, 24, 24), "治安"),
     ("9901", "其他", "Other", "其他", "grid", (2, 4, 72, 48), None),
 ]
+# When the list above (or open311/attributes.py) last changed: Open311's changeset, which tells clients
+# to fetch the service list again. Move it with every change to either table.
+CATEGORIES_CHANGED = "2026-11-24T00:00:00+08:00"
 
 
 def seed_categories(session: Session) -> None:
