@@ -1,7 +1,7 @@
 """Walking distance from each home to the nearest facility of a type: one multi-source Dijkstra."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 from scipy import sparse
@@ -9,8 +9,6 @@ from scipy.sparse.csgraph import dijkstra
 
 from grid_app.coverage.augment import augment
 from grid_app.coverage.graph import MIN_WEIGHT_M, Snaps, WalkGraph
-
-DEFAULT_SPEED_M_S = 1.2  # about 4.3 km/h, a common planning figure for elderly-inclusive walking
 
 
 def _check_limit(limit_m: float) -> None:
@@ -86,33 +84,3 @@ def nearest_distances(graph: WalkGraph, facility_snaps: Snaps, home_snaps: Snaps
     _check_limit(limit_m)
     return PreparedHomes(graph, home_snaps).distances(facility_snaps, limit_m)
 
-
-def coverage_summary(distances_m: np.ndarray, residents: np.ndarray | None = None,
-                     minutes: Sequence[float] = (5, 10, 15),
-                     speed_m_s: float = DEFAULT_SPEED_M_S) -> dict:
-    """Homes and residents within each walking time, with shares of the total."""
-    d = np.asarray(distances_m, dtype=np.float64)
-    w = np.ones(len(d)) if residents is None else np.asarray(residents, dtype=np.float64)
-    if w.shape != d.shape:
-        raise ValueError(f"residents has shape {w.shape}, distances {d.shape}")
-    if not speed_m_s > 0:
-        raise ValueError(f"speed_m_s must be > 0, got {speed_m_s}")
-    total = float(w.sum())
-    rows = []
-    for m in minutes:
-        threshold = float(m) * 60.0 * speed_m_s
-        inside = d <= threshold
-        covered = float(w[inside].sum())
-        rows.append({
-            "minutes": m,
-            "threshold_m": threshold,
-            "homes": int(inside.sum()),
-            "residents": covered,
-            "share": covered / total if total > 0 else 0.0,
-        })
-    return {
-        "homes": int(len(d)),
-        "residents": total,
-        "unreached_homes": int(np.isinf(d).sum()),
-        "by_minutes": rows,
-    }

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
-from grid_app.coverage.engine import coverage_summary, nearest_distances, nearest_distances_by_type
+from grid_app.coverage.engine import nearest_distances, nearest_distances_by_type
 from grid_app.coverage.graph import Snaps, WalkGraph, snap
 from grid_app.network.model import build_network
 from grid_app.network.osm import read_osm
@@ -157,11 +157,3 @@ def test_bad_limit_rejected():
     s = snap(g, np.column_stack([net.lon, net.lat]), 10)
     with pytest.raises(ValueError):
         nearest_distances(g, s, s, -1)
-
-
-def test_coverage_summary():
-    d = np.array([100.0, 500.0, 900.0, np.inf])
-    s = coverage_summary(d, np.array([1, 2, 3, 4]), minutes=(5, 10, 15), speed_m_s=1.0)
-    assert [r["residents"] for r in s["by_minutes"]] == [1, 3, 6]
-    assert s["by_minutes"][2]["share"] == pytest.approx(0.6)
-    assert s["unreached_homes"] == 1
