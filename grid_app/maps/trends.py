@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,16 +14,16 @@ from grid_app.models import Case, Category, Community, Grid
 WEEKS = 12
 
 
-def weekly_trend(session: Session, user, until: datetime, *, community_ids: list[int], zone: str,
+def weekly_trend(session: Session, user, until: datetime, *, community_ids: list[int], zone: ZoneInfo,
                  weeks: int = WEEKS) -> list[dict]:
     """Cases logged and closed per week (weeks start on Monday, local time) for the last `weeks` weeks."""
-    local_until = until.astimezone(_zone(zone))
+    local_until = until.astimezone(zone)
     monday = (local_until - timedelta(days=local_until.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     first = monday - timedelta(weeks=weeks - 1)
     starts = [first + timedelta(weeks=i) for i in range(weeks)]
 
     def per_week(column, *where):
-        week = func.date_trunc("week", func.timezone(zone, column))
+        week = func.date_trunc("week", func.timezone(zone.key, column))
         query = area_cases(select(week.label("week"), func.count()).where(
             Case.community_id.in_(community_ids), column >= first, column < monday + timedelta(weeks=1), *where)
             .group_by(week), user)
@@ -32,11 +33,6 @@ def weekly_trend(session: Session, user, until: datetime, *, community_ids: list
     closed = per_week(Case.closed_at)
     return [{"week": s.date().isoformat(), "logged": logged.get(s.date(), 0), "closed": closed.get(s.date(), 0)}
             for s in starts]
-
-
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-    return ZoneInfo(name)
 
 
 def top_categories(session: Session, user, period: indicators.Period, *, community_ids: list[int],

@@ -4,10 +4,8 @@ from __future__ import annotations
 import os
 import tempfile
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, request, send_file, stream_with_context
-from flask_babel import get_locale
+from flask import Blueprint, Response, request, send_file, stream_with_context
 from flask_login import current_user, login_required
 
 from grid_app.cases import exports, indicators, queries
@@ -15,21 +13,13 @@ from grid_app.extensions import db
 from grid_app.models import OPEN_STATES
 from grid_app.places import export as hierarchy_export
 from grid_app.platform.errors import InvalidInput
+from grid_app.platform.i18n import display_zone, ui_language
 
 bp = Blueprint("api_exports", __name__, url_prefix="/api/v1/exports")
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "geojson": "application/geo+json; charset=utf-8",
              "gpkg": "application/geopackage+sqlite3"}
-
-
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale else "zh"
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai"))
 
 
 def _check(fmt: str, allowed: tuple[str, ...]) -> str:
@@ -43,7 +33,7 @@ def _attachment(name: str) -> dict:
 
 
 def _stamp() -> str:
-    return datetime.now(_zone()).strftime("%Y%m%d-%H%M")
+    return datetime.now(display_zone()).strftime("%Y%m%d-%H%M")
 
 
 def _workbook_response(rows, columns, name: str, title: str):
@@ -52,7 +42,7 @@ def _workbook_response(rows, columns, name: str, title: str):
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        exports.write_xlsx(rows, columns, _lang(), path, title)
+        exports.write_xlsx(rows, columns, ui_language(), path, title)
         stream = open(path, "rb")
     finally:
         os.unlink(path)
@@ -68,11 +58,11 @@ def cases(fmt: str):
     if args.get("state") == "open":  # as the desk's case list offers it
         args["state"] = ",".join(OPEN_STATES)
     f = queries.parse_filter(args)
-    rows = exports.case_rows(db.session, current_user, f, _lang(), _zone())
+    rows = exports.case_rows(db.session, current_user, f, ui_language(), display_zone())
     name = f"cases-{_stamp()}.{fmt}"
     if fmt == "xlsx":
         return _workbook_response(rows, exports.CASE_COLUMNS, name, "cases")
-    body = (exports.csv_stream(rows, exports.CASE_COLUMNS, _lang()) if fmt == "csv"
+    body = (exports.csv_stream(rows, exports.CASE_COLUMNS, ui_language()) if fmt == "csv"
             else exports.geojson_stream(rows, exports.point_geometry))
     return Response(stream_with_context(body), mimetype=MIMETYPES[fmt], headers=_attachment(name))
 
@@ -89,7 +79,7 @@ def indicator_export(fmt: str):
     if fmt == "xlsx":
         return _workbook_response(rows, indicators.COLUMNS, name, "indicators")
     if fmt == "csv":
-        body = exports.csv_stream(rows, indicators.COLUMNS, _lang())
+        body = exports.csv_stream(rows, indicators.COLUMNS, ui_language())
     else:
         body = exports.geojson_stream(exports.indicator_features(db.session, group, rows),
                                       lambda row: row.pop("_geometry"))

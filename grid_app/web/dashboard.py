@@ -1,7 +1,7 @@
 """Dashboards: a community's indicators per grid with trend and overdue list; a street's communities compared."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,7 +10,8 @@ from grid_app.cases import indicators, queries
 from grid_app.extensions import db
 from grid_app.maps import trends
 from grid_app.platform.errors import InvalidInput
-from grid_app.web.case_pages import date_message, lang
+from grid_app.platform.i18n import display_zone, ui_language
+from grid_app.web.case_pages import date_message
 
 bp = Blueprint("dashboard", __name__)
 RATE_KEYS = ("grid_rate", "community_rate", "on_time_rate", "reopen_rate")
@@ -27,12 +28,8 @@ def _period() -> tuple[indicators.Period, dict, str | None]:
 
 
 def _columns() -> list[tuple[str, str]]:
-    zh = lang() == "zh"
+    zh = ui_language() == "zh"
     return [(key, zh_name if zh else en_name) for key, zh_name, en_name in indicators.COLUMNS]
-
-
-def _zone() -> str:
-    return current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
 
 
 @bp.get("/communities/<code>/dashboard")
@@ -42,7 +39,7 @@ def community_dashboard(code: str):
     community = scope.community_in_scope(db.session, current_user, code)
     period, shown, error = _period()
     rows = trends.grid_indicators(db.session, current_user, community, period)
-    trend = trends.weekly_trend(db.session, current_user, period.until, community_ids=[community.id], zone=_zone())
+    trend = trends.weekly_trend(db.session, current_user, period.until, community_ids=[community.id], zone=display_zone())
     top = trends.top_categories(db.session, current_user, period, community_ids=[community.id])
     overdue, overdue_total = queries.list_cases(db.session, current_user, queries.CaseFilter(
         community=community.code, overdue=True, order="deadline", limit=20))
@@ -53,7 +50,7 @@ def community_dashboard(code: str):
 
 
 def _chart_data(trend: list[dict], top: list[dict]) -> dict:
-    zh = lang() == "zh"
+    zh = ui_language() == "zh"
     return {"weeks": [t["week"][5:] for t in trend], "logged": [t["logged"] for t in trend],
             "closed": [t["closed"] for t in trend],
             "categories": [t["name"] if zh else t["name_en"] for t in top], "counts": [t["n"] for t in top],
@@ -70,7 +67,7 @@ def street_compare(code: str):
     communities = sorted(street.communities, key=lambda c: c.code)
     rows = trends.community_indicators(db.session, current_user, communities, period)
     trend = trends.weekly_trend(db.session, current_user, period.until, community_ids=[c.id for c in communities],
-                                zone=_zone())
+                                zone=display_zone())
     top = trends.top_categories(db.session, current_user, period, community_ids=[c.id for c in communities])
     chart = _chart_data(trend, top)
     chart["communities"] = [r["name"] for r in rows]
