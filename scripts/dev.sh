@@ -66,7 +66,7 @@ case "${1:-demo}" in
     database
     log "loading the demo district"
     "$VENV/bin/flask" grid load-demo
-    log "serving http://127.0.0.1:5000 (Ctrl-C to stop)"
+    log "serving http://127.0.0.1:${PORT:-5000} (Ctrl-C to stop)"
     exec "$VENV/bin/flask" run --host 127.0.0.1 --port "${PORT:-5000}"
     ;;
   test)
