@@ -24,22 +24,24 @@ def main() -> int:
     ap.add_argument("--lang", default="zh", choices=("zh", "en"))
     args = ap.parse_args()
 
+    from sqlalchemy import select
+
     from grid_app import create_app
     from grid_app.coverage.report import write_report
-    from grid_app.platform.errors import DomainError
     from grid_app.extensions import db
     from grid_app.maps.standalone import coverage_map_file
     from grid_app.models import FacilityType
-    from sqlalchemy import select
+    from grid_app.platform.errors import DomainError
+    from grid_app.platform.i18n import translator
 
     app = create_app()
-    # A request context gives the map's labels the chosen language.
-    with app.test_request_context(f"/?lang={args.lang}"):
+    gettext = translator(args.lang)  # the map's labels: no request needed
+    with app.app_context():
         types = args.types or db.session.scalars(select(FacilityType.code).order_by(FacilityType.id)).all()
         try:
             paths = write_report(
                 db.session, args.out, args.community, types, args.minutes, app.config["WALK_SPEED_M_S"],
-                lambda t, m: coverage_map_file(db.session, args.community, t, m, app.config, lang=args.lang),
+                lambda view: coverage_map_file(db.session, view, app.config, gettext=gettext, lang=args.lang),
                 lang=args.lang)
         except DomainError as exc:
             print(f"error: {exc.message}", file=sys.stderr)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from grid_app.coverage import service as cs
 from grid_app.coverage.graph import snap
+from grid_app.coverage.prepared import MAX_ACCESS_M, facility_points, prepared_network
 from grid_app.models import CoverageResult, CoverageRun, FacilityType
 
 LOCK_KEY = 0x6772_6964_636F_76  # "gridcov": the coverage job's advisory lock in this database
@@ -77,12 +78,12 @@ def refresh(session: Session, speed_m_s: float, *, type_codes: list[str] | None 
 def store_type(session: Session, ftype: FacilityType, speed_m_s: float, data_stamp: str) -> dict:
     """Compute and write every home's distance to the nearest facility of the type (no commit)."""
     started = time.perf_counter()
-    eng = cs.engine(session)
-    _, _, xy = cs.facility_points(session, ftype.id)
-    fac_snaps = snap(eng.graph, xy, cs.MAX_ACCESS_M)
-    unsnapped = ~eng.homes.snaps.snapped
+    net = prepared_network(session)
+    xy = facility_points(session, ftype.id)
+    fac_snaps = snap(net.graph, xy, MAX_ACCESS_M)
+    unsnapped = ~net.homes.snaps.snapped
     if len(xy):
-        dist = eng.prepared.distances(fac_snaps, cs.limit_m(speed_m_s))
+        dist = net.prepared.distances(fac_snaps, cs.limit_m(speed_m_s))
         status = np.where(unsnapped, "unsnapped", np.where(np.isfinite(dist), "ok", "beyond"))
     else:  # say so per home instead of calling every home "beyond"
         dist = np.full(len(unsnapped), np.inf)
@@ -90,7 +91,7 @@ def store_type(session: Session, ftype: FacilityType, speed_m_s: float, data_sta
     session.execute(delete(CoverageResult).where(CoverageResult.facility_type_id == ftype.id))
     rows = [{"building_id": int(b), "facility_type_id": ftype.id,
              "distance_m": float(d) if np.isfinite(d) else None, "status": str(s)}
-            for b, d, s in zip(eng.homes.building_id, dist, status)]
+            for b, d, s in zip(net.homes.building_id, dist, status)]
     for start in range(0, len(rows), BATCH):
         session.execute(insert(CoverageResult.__table__), rows[start:start + BATCH])
     seconds = time.perf_counter() - started

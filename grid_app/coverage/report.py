@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Callable
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from grid_app.coverage import service as coverage_service
+from grid_app.coverage.service import CoverageView
 from grid_app.places.hierarchy import community_by_code
 from grid_app.platform import tables
 
@@ -32,16 +34,16 @@ SUMMARY_COLUMNS = [
 
 
 def build_rows(session: Session, community_code: str, type_codes: list[str], minutes, speed_m_s: float,
-               progress: bool = True, lang: str = "zh") -> tuple[list[dict], list[dict], dict]:
-    """Per building and type, and per residential area and type; plus the summaries by type."""
-    community_by_code(session, community_code)  # NotFound before any work
+               progress: bool = True, lang: str = "zh") -> tuple[list[dict], list[dict], dict[str, CoverageView]]:
+    """Per building and type, and per residential area and type; plus the coverage views by type."""
+    community = community_by_code(session, community_code)  # NotFound before any work
     zh = lang == "zh"
-    buildings, summary_rows, summaries = [], [], {}
+    buildings, summary_rows, views = [], [], {}
     for code in tqdm(type_codes, desc="coverage by facility type", unit="type", disable=not progress):
-        summary = coverage_service.coverage_for_community(session, community_code, code, minutes, speed_m_s)
-        summaries[code] = summary
+        found = views[code] = coverage_service.view(session, community, code, minutes, speed_m_s, isochrones=False)
+        summary = found.summary
         threshold = summary["threshold_m"]
-        for b in coverage_service.building_distances(session, community_code, code, speed_m_s):
+        for b in found.distances:
             if not b["residents"]:
                 continue
             d = b["distance_m"]
@@ -55,7 +57,7 @@ def build_rows(session: Session, community_code: str, type_codes: list[str], min
                              **{k: summary[k] for k in _FIGURES}})
         summary_rows.extend({**base, "area_code": a["code"], "area_name": a["name"] or NO_AREA[zh],
                              **{k: a[k] for k in _FIGURES}} for a in summary["by_residential_area"])
-    return buildings, summary_rows, summaries
+    return buildings, summary_rows, views
 
 
 _FIGURES = ("residents_total", "residents_covered", "share", "residents_unsnapped")
@@ -70,9 +72,9 @@ def _covered(status: str, distance_m, threshold: float, no_facilities: bool, zh:
     return YES_NO[zh][distance_m is not None and distance_m <= threshold]
 
 
-def map_type(type_codes: list[str], summaries: dict) -> str:
+def map_type(type_codes: list[str], views: dict[str, CoverageView]) -> str:
     """The type the report's map shows: the first with facilities (else the first)."""
-    return next((c for c in type_codes if not summaries[c]["no_facilities"]), type_codes[0])
+    return next((c for c in type_codes if not views[c].no_facilities), type_codes[0])
 
 
 def buildings_geojson(session: Session, community_code: str, rows: list[dict]) -> dict:
@@ -93,10 +95,11 @@ def buildings_geojson(session: Session, community_code: str, rows: list[dict]) -
 
 
 def write_report(session: Session, out_dir: str, community_code: str, type_codes: list[str], minutes,
-                 speed_m_s: float, map_html, lang: str = "zh", progress: bool = True) -> dict[str, str]:
-    """Write the four files; map_html(type_code, minutes) returns the map page. Returns their paths."""
+                 speed_m_s: float, map_html: Callable[[CoverageView], str], lang: str = "zh",
+                 progress: bool = True) -> dict[str, str]:
+    """Write the four files; map_html(view) returns the map page of a coverage view. Returns their paths."""
     os.makedirs(out_dir, exist_ok=True)
-    buildings, summary_rows, summaries = build_rows(session, community_code, type_codes, minutes, speed_m_s,
+    buildings, summary_rows, views = build_rows(session, community_code, type_codes, minutes, speed_m_s,
                                                     progress, lang)
     stem = os.path.join(out_dir, f"coverage-{community_code}")
     paths = {"csv": stem + ".csv", "geojson": stem + ".geojson", "xlsx": stem + ".xlsx", "html": stem + ".html"}
@@ -107,7 +110,7 @@ def write_report(session: Session, out_dir: str, community_code: str, type_codes
     with open(paths["xlsx"], "wb") as fh:
         fh.write(tables.to_xlsx_sheets([("覆盖汇总" if lang == "zh" else "Summary", summary_rows, SUMMARY_COLUMNS),
                                         ("楼栋" if lang == "zh" else "Buildings", buildings, BUILDING_COLUMNS)], lang))
-    shown = map_type(type_codes, summaries)
+    shown = coverage_service.with_isochrones(session, views[map_type(type_codes, views)])
     with open(paths["html"], "w", encoding="utf-8") as fh:
-        fh.write(map_html(shown, summaries[shown]["minutes"]))
+        fh.write(map_html(shown))
     return paths

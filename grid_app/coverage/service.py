@@ -1,50 +1,70 @@
-"""15-minute coverage on the stored network: the engine, and reading the stored results.
+"""15-minute coverage read from the stored results: one entry per request, resolved once.
 
 Walking distances are stored per building and facility type up to ``LIMIT_MINUTES`` of walking,
 so any threshold up to that is a query, not a recomputation. The coverage job
 (coverage/refresh.py) writes them when the network, the facilities or the buildings change;
 everything here only reads, so it may run on the read replica.
+
+A page, the API and the planner's report each call `view` once: it resolves the facility type, the
+minutes and the stored result's freshness, and returns plain data for maps, JSON and files.
 """
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 import numpy as np
+import shapely
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from grid_app.coverage.engine import PreparedHomes
-from grid_app.coverage.graph import Snaps, WalkGraph, snap
+from grid_app.coverage.graph import snap
 from grid_app.coverage.isochrones import isochrones
-from grid_app.models import FacilityType
-from grid_app.network.store import load_network, versions
+from grid_app.coverage.prepared import MAX_ACCESS_M, PreparedNetwork, prepared_network
+from grid_app.models import Community, FacilityType
+from grid_app.network.store import versions
 from grid_app.platform.errors import Conflict, InvalidInput, NotFound
+from grid_app.platform.reference import facility_types
 
 LIMIT_MINUTES = 30
-MAX_ACCESS_M = 150.0  # a home or facility farther than this from any path is reported, not guessed
 DATASETS = ("network", "facilities", "buildings")
-_cache_lock = threading.Lock()
-_cache: dict = {}
 
 
-@dataclass
-class Homes:
-    """Buildings with residents, as points tied to the network."""
+@dataclass(frozen=True)
+class Walk:
+    """What a coverage request asks, checked: a facility type and a walking time at a speed."""
 
-    building_id: np.ndarray
-    residents: np.ndarray
-    snaps: Snaps
+    type_id: int
+    type_code: str
+    type_name: str
+    type_name_en: str | None
+    circle_minutes: int
+    minutes: float
+    speed_m_s: float
+
+    @property
+    def threshold_m(self) -> float:
+        """How far `minutes` walk at `speed_m_s` reaches, in metres."""
+        return self.minutes * 60.0 * self.speed_m_s
 
 
-@dataclass
-class Engine:
-    """The graph and prepared homes for one stamp of data versions (cached per process)."""
+@dataclass(frozen=True)
+class CoverageView:
+    """A community's stored coverage for one walk: everything a page, the API or a report shows."""
 
-    stamp: str
-    graph: WalkGraph
-    homes: Homes
-    prepared: PreparedHomes
+    walk: Walk
+    summary: dict  # the API's answer: in all, per residential area and per grid
+    computed_at: datetime  # freshness: when the shown result was computed,
+    stale: bool  # and whether newer data wait for the coverage job
+    distances: list[dict] | None = None  # every building with its stored distance and status
+    facilities: list[dict] | None = None  # facilities that can serve the community (GeoJSON points)
+    isochrones: list[dict] | None = None  # their walking-time areas (GeoJSON features)
+
+    @property
+    def no_facilities(self) -> bool:
+        """True when the type has no facility at all."""
+        return self.summary["no_facilities"]
 
 
 def facility_type(session: Session, code: str) -> FacilityType:
@@ -53,44 +73,6 @@ def facility_type(session: Session, code: str) -> FacilityType:
     if found is None:
         raise NotFound(f"no facility type {code!r}; see /api/v1/facility-types", code="type_not_found")
     return found
-
-
-def engine(session: Session) -> Engine:
-    """The computation engine for the current data (rebuilt when the network or buildings change)."""
-    stamp = versions(session, ("network", "buildings"))
-    key = (str(session.get_bind().engine.url), stamp)
-    with _cache_lock:
-        if key in _cache:
-            return _cache[key]
-    network = load_network(session)
-    if network is None:
-        raise NotFound("no walking network is stored; run flask grid import-network", code="no_network")
-    graph = WalkGraph(network)
-    rows = session.execute(text(
-        "SELECT id, residents, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
-        "FROM building WHERE residents > 0 ORDER BY id")).all()
-    xy = np.array([(r[2], r[3]) for r in rows], dtype=np.float64).reshape(-1, 2)
-    homes = Homes(np.array([r[0] for r in rows], dtype=np.int64),
-                  np.array([r[1] for r in rows], dtype=np.float64), snap(graph, xy, MAX_ACCESS_M))
-    built = Engine(stamp, graph, homes, PreparedHomes(graph, homes.snaps))
-    with _cache_lock:
-        _cache.clear()  # one generation at a time: old graphs are large
-        _cache[key] = built
-    return built
-
-
-def facility_points(session: Session, type_id: int, community_code: str | None = None):
-    """(codes, names, lon/lat array) of the facilities of a type."""
-    sql = ("SELECT f.code, f.name, ST_X(f.geom), ST_Y(f.geom) FROM facility f "
-           "WHERE f.type_id = :t ORDER BY f.code")
-    rows = session.execute(text(sql), {"t": type_id}).all()
-    xy = np.array([(r[2], r[3]) for r in rows], dtype=np.float64).reshape(-1, 2)
-    return [r[0] for r in rows], [r[1] for r in rows], xy
-
-
-def limit_m(speed_m_s: float) -> float:
-    """The farthest walk stored: LIMIT_MINUTES at the configured speed."""
-    return LIMIT_MINUTES * 60.0 * speed_m_s
 
 
 def check_minutes(minutes, default: int) -> float:
@@ -104,6 +86,18 @@ def check_minutes(minutes, default: int) -> float:
     if not 0 < value <= LIMIT_MINUTES:
         raise InvalidInput(f"minutes must be between 0 and {LIMIT_MINUTES}", code="bad_minutes")
     return value
+
+
+def walk(session: Session, type_code: str, minutes, speed_m_s: float) -> Walk:
+    """The type (NotFound) and minutes (InvalidInput; default the type's circle level) of a request."""
+    ftype = facility_type(session, type_code)
+    return Walk(ftype.id, ftype.code, ftype.name, ftype.name_en, ftype.circle_minutes,
+                check_minutes(minutes, ftype.circle_minutes), speed_m_s)
+
+
+def limit_m(speed_m_s: float) -> float:
+    """The farthest walk stored: LIMIT_MINUTES at the configured speed."""
+    return LIMIT_MINUTES * 60.0 * speed_m_s
 
 
 def stamp(session: Session, speed_m_s: float) -> str:
@@ -123,6 +117,24 @@ def no_result(session: Session) -> NotFound | Conflict:
     return Conflict("coverage has not been computed yet; run flask grid coverage", code="coverage_not_computed")
 
 
+def view(session: Session, community: Community, type_code: str, minutes, speed_m_s: float, *,
+         distances: bool = True, isochrones: bool = True) -> CoverageView:
+    """The community's last computed coverage for a type and walking time: the one entry of a request.
+
+    The summary always; every building's distance and the facilities with their isochrones on request."""
+    found = _summary(session, community, walk(session, type_code, minutes, speed_m_s))
+    if distances:
+        found = replace(found, distances=_distances(session, community, found.walk))
+    return with_isochrones(session, found) if isochrones else found
+
+
+def with_isochrones(session: Session, found: CoverageView) -> CoverageView:
+    """The view with the facilities that can serve its community and their walking-time areas."""
+    net = prepared_network(session)  # built from stored data, cached in the process: nothing is written
+    _total, near, xy = _facilities(session, found.walk, found.summary["community"]["code"])
+    return replace(found, facilities=near, isochrones=_isochrones(net, found.walk, near, xy))
+
+
 # One statement, so one snapshot: the run and every figure come from the same complete result set
 # even while the job swaps in a new one. Units are residential areas and grids (GROUPING SETS).
 _SUMMARY = text("""
@@ -130,9 +142,9 @@ WITH run AS (
   SELECT computed_at, data_versions FROM coverage_run WHERE facility_type_id = :t
 ), homes AS (
   SELECT b.residents, b.residential_area_id, b.grid_id, r.distance_m, r.status
-  FROM building b JOIN community c ON c.id = b.community_id
+  FROM building b
   LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
-  WHERE c.code = :community AND b.residents > 0
+  WHERE b.community_id = :community AND b.residents > 0
 ), units AS (
   SELECT GROUPING(ra.code) = 0 AS is_area,
          CASE WHEN GROUPING(ra.code) = 0 THEN ra.code ELSE g.code END AS code,
@@ -165,21 +177,13 @@ def _unit(r, no_facilities: bool) -> dict:
             "share": _share(covered, int(r.total)), "residents_unsnapped": int(r.unsnapped)}
 
 
-def coverage_for_community(session: Session, community_code: str, type_code: str, minutes,
-                           speed_m_s: float) -> dict:
-    """The last computed coverage of a community for a type: in all, per residential area and per grid.
-
-    Read-only: says how old the result is and whether newer data wait for the coverage job."""
-    from grid_app.places.hierarchy import community_by_code
-    community = community_by_code(session, community_code)
-    ftype = facility_type(session, type_code)
-    mins = check_minutes(minutes, ftype.circle_minutes)
-    threshold = mins * 60.0 * speed_m_s
-    rows = session.execute(_SUMMARY, {"threshold": threshold, "t": ftype.id, "community": community.code}).all()
+def _summary(session: Session, community: Community, w: Walk) -> CoverageView:
+    """In all, per residential area and per grid, with the result's age and staleness (read-only)."""
+    rows = session.execute(_SUMMARY, {"threshold": w.threshold_m, "t": w.type_id, "community": community.id}).all()
     if not rows:
         raise no_result(session)
     head = rows[0]
-    stale = head.data_versions != stamp(session, speed_m_s)
+    stale = head.data_versions != stamp(session, w.speed_m_s)
     no_facilities = head.facilities == 0
     units = [r for r in rows if r.is_area is not None]
     areas = [_unit(r, no_facilities) for r in units if r.is_area]
@@ -187,10 +191,10 @@ def coverage_for_community(session: Session, community_code: str, type_code: str
     covered = None if no_facilities else sum(a["residents_covered"] for a in areas)
     notices = ([{"code": "no_facilities", "message": NO_FACILITIES}] if no_facilities else []) + (
         [{"code": "stale", "message": STALE}] if stale else [])
-    return {
+    summary = {
         "community": {"code": community.code, "name": community.name},
-        "type": {"code": ftype.code, "name": ftype.name, "circle_minutes": ftype.circle_minutes},
-        "minutes": mins, "threshold_m": round(threshold, 1), "speed_m_s": speed_m_s,
+        "type": {"code": w.type_code, "name": w.type_name, "circle_minutes": w.circle_minutes},
+        "minutes": w.minutes, "threshold_m": round(w.threshold_m, 1), "speed_m_s": w.speed_m_s,
         "residents_total": total, "residents_covered": covered, "share": _share(covered, total),
         # Homes farther than MAX_ACCESS_M from any path: never counted as covered, named here.
         "residents_unsnapped": sum(a["residents_unsnapped"] for a in areas),
@@ -201,54 +205,63 @@ def coverage_for_community(session: Session, community_code: str, type_code: str
         "by_residential_area": areas,
         "by_grid": [_unit(r, no_facilities) for r in units if not r.is_area],
     }
+    return CoverageView(w, summary, head.computed_at, stale)
 
 
-def building_distances(session: Session, community_code: str, type_code: str,
-                       speed_m_s: float) -> list[dict]:
+def _distances(session: Session, community: Community, w: Walk) -> list[dict]:
     """Every building of a community with its stored walking distance and status.
 
     status: ok, beyond (farther than the stored limit), unsnapped (off the network),
     nofacility (the type had no facility), none (no result: no residents, or newer than the result)."""
-    ftype = facility_type(session, type_code)
     rows = session.execute(text("""
         SELECT b.code, b.name, b.residents, r.distance_m, coalesce(r.status, 'none') AS status,
                ra.code AS area_code
-        FROM building b JOIN community c ON c.id = b.community_id
+        FROM building b
         LEFT JOIN residential_area ra ON ra.id = b.residential_area_id
         LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
-        WHERE c.code = :community ORDER BY b.code"""), {"t": ftype.id, "community": community_code}).all()
+        WHERE b.community_id = :community ORDER BY b.code"""), {"t": w.type_id, "community": community.id}).all()
     return [dict(r._mapping) for r in rows]
 
 
-def default_type_code(session: Session) -> str:
-    """The first facility type (in the usual order) that has a facility, else the first type."""
-    from grid_app.platform.reference import facility_types
-    types = facility_types(session)
-    with_any = set(session.scalars(text("SELECT DISTINCT type_id FROM facility")).all())
-    return next((t.code for t in types if t.id in with_any), types[0].code if types else "")
+def _facilities(session: Session, w: Walk, community_code: str | None) -> tuple[int, list[dict], np.ndarray]:
+    """How many facilities the type has, and those within the walk of the community (all without one):
+    as GeoJSON points and as a lon/lat array."""
+    rows = session.execute(text("""
+        SELECT f.code, f.name, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, ST_AsGeoJSON(f.geom, 6) AS geojson,
+               (:c IS NULL OR ST_DWithin(f.geom::geography,
+                                         (SELECT geom FROM community WHERE code = :c)::geography, :d)) AS near
+        FROM facility f WHERE f.type_id = :t ORDER BY f.code"""),
+        {"c": community_code, "t": w.type_id, "d": w.threshold_m}).all()
+    near = [r for r in rows if r.near]
+    features = [{"type": "Feature", "id": r.code, "properties": {"code": r.code, "name": r.name},
+                 "geometry": json.loads(r.geojson)} for r in near]
+    return len(rows), features, np.array([(r.lon, r.lat) for r in near], dtype=np.float64).reshape(-1, 2)
+
+
+def _isochrones(net: PreparedNetwork, w: Walk, facilities: list[dict], xy: np.ndarray) -> list[dict]:
+    """Walking-time areas of each facility, from the reachable network (GeoJSON features)."""
+    if not facilities:
+        return []
+    polys = isochrones(net.graph, snap(net.graph, xy, MAX_ACCESS_M), [w.threshold_m])[:, 0]
+    return [{"type": "Feature", "properties": {"facility": f["id"], "name": f["properties"]["name"],
+                                               "minutes": w.minutes},
+             "geometry": shapely.geometry.mapping(p)}
+            for f, p in zip(facilities, polys) if not p.is_empty]
 
 
 def isochrones_geojson(session: Session, type_code: str, minutes, speed_m_s: float,
                        community_code: str | None = None) -> dict:
-    """Walking-time areas of each facility of a type, from the reachable network (GeoJSON)."""
-    ftype = facility_type(session, type_code)
-    mins = check_minutes(minutes, ftype.circle_minutes)
-    eng = engine(session)  # built from stored data, cached in the process: nothing is written
-    codes, names, xy = facility_points(session, ftype.id)
-    if not len(codes):
+    """Walking-time areas of each facility of a type (near a community, if one is named): the API's answer."""
+    w = walk(session, type_code, minutes, speed_m_s)
+    net = prepared_network(session)
+    total, near, xy = _facilities(session, w, community_code)
+    if not total:
         return {"type": "FeatureCollection", "features": [], "no_facilities": True, "message": NO_FACILITIES}
-    if community_code:
-        near = session.execute(text("""
-            SELECT f.code FROM facility f, community c WHERE c.code = :c AND f.type_id = :t
-              AND ST_DWithin(f.geom::geography, c.geom::geography, :d)"""),
-            {"c": community_code, "t": ftype.id, "d": mins * 60 * speed_m_s}).scalars().all()
-        keep = np.array([c in set(near) for c in codes], dtype=bool)
-        codes, names, xy = [c for c, k in zip(codes, keep) if k], [n for n, k in zip(names, keep) if k], xy[keep]
-    if not len(codes):
-        return {"type": "FeatureCollection", "features": []}
-    polys = isochrones(eng.graph, snap(eng.graph, xy, MAX_ACCESS_M), [mins * 60 * speed_m_s])[:, 0]
-    import shapely
-    features = [{"type": "Feature", "properties": {"facility": c, "name": n, "minutes": mins},
-                 "geometry": shapely.geometry.mapping(p)}
-                for c, n, p in zip(codes, names, polys) if not p.is_empty]
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "features": _isochrones(net, w, near, xy)}
+
+
+def default_type_code(session: Session) -> str:
+    """The first facility type (in the usual order) that has a facility, else the first type."""
+    types = facility_types(session)
+    with_any = set(session.scalars(text("SELECT DISTINCT type_id FROM facility")).all())
+    return next((t.code for t in types if t.id in with_any), types[0].code if types else "")

@@ -8,7 +8,8 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from grid_app.coverage.graph import snap
-from grid_app.coverage.service import MAX_ACCESS_M, check_minutes, engine, facility_points, facility_type
+from grid_app.coverage.prepared import MAX_ACCESS_M, facility_points, prepared_network
+from grid_app.coverage.service import walk
 from grid_app.coverage.siting import coverage_matrix, exact_mclp, greedy_exact_ratio, greedy_mclp
 from grid_app.platform.errors import InvalidInput
 
@@ -33,26 +34,24 @@ def site(session: Session, type_code: str, k: int, minutes, speed_m_s: float,
     """Lazy-greedy MCLP over candidate points (default: the network's nodes); optionally exact too."""
     if not 1 <= k <= 500:
         raise InvalidInput("k must be between 1 and 500", code="bad_k")
-    ftype = facility_type(session, type_code)
-    mins = check_minutes(minutes, ftype.circle_minutes)
-    threshold = mins * 60.0 * speed_m_s
+    w = walk(session, type_code, minutes, speed_m_s)
+    threshold = w.threshold_m
     started = time.perf_counter()
-    eng = engine(session)
-    net = eng.graph.network
+    net = prepared_network(session)
     if candidates_lonlat is None:
-        candidates_lonlat = np.column_stack([net.lon, net.lat])
-    cand = snap(eng.graph, candidates_lonlat, MAX_ACCESS_M)
-    homes = eng.homes
-    _, _, fac_xy = facility_points(session, ftype.id)
-    existing = eng.prepared.distances(snap(eng.graph, fac_xy, MAX_ACCESS_M), threshold)
+        candidates_lonlat = np.column_stack([net.graph.network.lon, net.graph.network.lat])
+    cand = snap(net.graph, candidates_lonlat, MAX_ACCESS_M)
+    homes = net.homes
+    fac_xy = facility_points(session, w.type_id)
+    existing = net.prepared.distances(snap(net.graph, fac_xy, MAX_ACCESS_M), threshold)
     already = np.isfinite(existing)
-    cover = coverage_matrix(eng.graph, cand, homes.snaps, threshold)
+    cover = coverage_matrix(net.graph, cand, homes.snaps, threshold)
     greedy = greedy_mclp(cover, homes.residents, k, already_covered=already)
     sites = [{"rank": i + 1, "lon": round(float(candidates_lonlat[j, 0]), 7),
               "lat": round(float(candidates_lonlat[j, 1]), 7), "candidate": int(j),
               "residents_added": float(g)}
              for i, (j, g) in enumerate(zip(greedy.selected, greedy.gains))]
-    plan = SitingPlan(ftype.code, mins, sites, greedy.total_weight, greedy.already_covered,
+    plan = SitingPlan(w.type_code, w.minutes, sites, greedy.total_weight, greedy.already_covered,
                       greedy.already_covered + greedy.covered_weight, time.perf_counter() - started)
     if exact:
         t = time.perf_counter()

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 import folium
-from flask_babel import gettext as _
 from folium.plugins import MarkerCluster
 from markupsafe import escape
 
 from grid_app.maps import labels, shift
 from grid_app.maps.builder import CollapseOnPhone, DeskMap, Legend, detail_layer, new_map
 from grid_app.maps.data import CommunityLayers
+from grid_app.maps.labels import Translate
 from grid_app.maps.providers import Provider
 from grid_app.maps.vector_tiles import VectorTileLayer
 
@@ -47,7 +48,8 @@ def case_style(feature) -> dict:
     return style
 
 
-def _resident_legend() -> list[tuple[str, str, str]]:
+# Labels come in as `_` (the caller's gettext), so that pybabel still finds every _("...") here.
+def _resident_legend(_: Translate) -> list[tuple[str, str, str]]:
     items, lower = [], 0
     for upper, colour in RESIDENT_CLASSES:
         if upper == 0:
@@ -65,7 +67,8 @@ def _shifted(features: list[dict], gcj02: bool) -> list[dict]:
     return shift.shift_features(features) if gcj02 and features else features
 
 
-def _case_props(features: list[dict], lang: str, zone: str, case_url: Callable[[int], str] | None) -> list[dict]:
+def _case_props(features: list[dict], _: Translate, lang: str, zone: ZoneInfo,
+                case_url: Callable[[int], str] | None) -> list[dict]:
     """Popup-ready properties: names in the UI language, local times, a link to the case page."""
     for f in features:
         p = f["properties"]
@@ -78,9 +81,12 @@ def _case_props(features: list[dict], lang: str, zone: str, case_url: Callable[[
 
 
 def community_map(layers: CommunityLayers, cases: list[dict], facilities: list[dict], provider: Provider, *,
-                  lang: str = "zh", zone: str = "Asia/Shanghai", case_url: Callable[[int], str] | None = None,
+                  gettext: Translate, lang: str, zone: ZoneInfo, case_url: Callable[[int], str] | None = None,
                   building_tiles_url: str | None = None) -> DeskMap:
-    """Build the folium map of one community (buildings as vector tiles when building_tiles_url is set)."""
+    """Build the folium map of one community (buildings as vector tiles when building_tiles_url is set).
+
+    Labels in the language of `gettext`; names held in two columns by `lang`; times in `zone`."""
+    _ = gettext
     gcj = provider.gcj02
     m = new_map(layers.bounds, provider)
     detail_layer(_shifted(layers.boundary, gcj), _("Community boundary"), style=BOUNDARY,
@@ -104,16 +110,16 @@ def community_map(layers: CommunityLayers, cases: list[dict], facilities: list[d
         "title": "name", "tooltip": "name", "label": True, "fields": [
             ["code", _("Code")], ["workers", _("Grid workers")], ["buildings", _("Buildings")],
             ["residents", _("Residents")], ["open_cases", _("Open cases")]]}).add_to(m)
-    _add_facilities(m, _shifted(facilities, gcj), lang)
-    _add_cases(m, _shifted(_case_props(cases, lang, zone, case_url), gcj))
+    _add_facilities(m, _shifted(facilities, gcj), _, lang)
+    _add_cases(m, _shifted(_case_props(cases, _, lang, zone, case_url), gcj), _)
     control = folium.LayerControl(collapsed=False, position="topright")
     control.add_to(m)
     CollapseOnPhone(control).add_to(m)
-    Legend(_("Legend"), _legend_items(facilities, lang)).add_to(m)
+    Legend(_("Legend"), _legend_items(facilities, _, lang)).add_to(m)
     return m
 
 
-def _add_cases(m: DeskMap, cases: list[dict]) -> None:
+def _add_cases(m: DeskMap, cases: list[dict], _: Translate) -> None:
     spec = {"title": "title", "tooltip": "title", "fields": [
         ["description", _("Description")], ["state_name", _("State")], ["grid", _("Grid")],
         ["created", _("Logged")], ["due", _("Deadline")], ["late", _("Overdue")]],
@@ -135,7 +141,7 @@ def _facility_types(facilities: list[dict]) -> list[tuple[str, str]]:
     return [(code, p) for code, p in seen.items()]
 
 
-def _add_facilities(m: DeskMap, facilities: list[dict], lang: str) -> None:
+def _add_facilities(m: DeskMap, facilities: list[dict], _: Translate, lang: str) -> None:
     for i, (code, p) in enumerate(_facility_types(facilities)):
         colour = FACILITY_COLOURS[i % len(FACILITY_COLOURS)]
         name = p["type_name"] if lang == "zh" else p["type_en"]
@@ -149,9 +155,9 @@ def _add_facilities(m: DeskMap, facilities: list[dict], lang: str) -> None:
                      ).add_to(m)
 
 
-def _legend_items(facilities: list[dict], lang: str) -> list[tuple[str, str, str]]:
+def _legend_items(facilities: list[dict], _: Translate, lang: str) -> list[tuple[str, str, str]]:
     items = [("line", BOUNDARY["color"], _("Community boundary")), ("dash", GRID["color"], _("Grid boundary")),
-             ("box", AREA["fillColor"], _("Residential area")), *_resident_legend()]
+             ("box", AREA["fillColor"], _("Residential area")), *_resident_legend(_)]
     for state in ("collected", "registered", "dispatched", "handling", "reported", "closed"):
         items.append(("dot", labels.STATE_COLOURS[state], _("Case: %(state)s", state=labels.state_name(state, lang))))
     items.append(("ring", labels.OVERDUE_COLOUR, _("Case overdue")))

@@ -3,13 +3,13 @@ uncovered homes, and residential areas shaded by the share of residents covered.
 from __future__ import annotations
 
 import folium
-from flask_babel import gettext as _
 
 from grid_app.maps import shift
 from grid_app.maps.builder import CollapseOnPhone, DeskMap, Legend, detail_layer, new_map
 from grid_app.maps.colours import COVERED, NO_FACILITY, NO_RESIDENTS, UNCOVERED, UNSNAPPED
 from grid_app.maps.community import BOUNDARY
 from grid_app.maps.data import CommunityLayers
+from grid_app.maps.labels import Translate
 from grid_app.maps.providers import Provider
 from grid_app.maps.vector_tiles import VectorTileLayer
 
@@ -57,9 +57,10 @@ def _area_style(feature) -> dict:
 
 
 def coverage_map(layers: CommunityLayers, buildings: list[dict], isochrones: list[dict], facilities: list[dict],
-                 provider: Provider, *, minutes: float, type_name: str,
+                 provider: Provider, *, gettext: Translate, minutes: float, type_name: str,
                  building_tiles_url: str | None = None, no_facilities: bool = False) -> DeskMap:
     """Build the coverage map. `buildings` and `layers.areas` carry the properties set by the view."""
+    _ = gettext  # the caller's language; pybabel finds the _("...") below
     gcj = provider.gcj02
 
     def moved(features):

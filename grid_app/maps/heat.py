@@ -1,20 +1,22 @@
 """The case heat map of a community over a period (folium's HeatMap plugin, served locally)."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from folium.plugins import HeatMap
 
 from grid_app.maps import shift
 from grid_app.maps.builder import DeskMap, Legend, detail_layer, new_map
 from grid_app.maps.community import BOUNDARY, GRID
 from grid_app.maps.data import CommunityLayers
+from grid_app.maps.labels import Translate
 from grid_app.maps.providers import Provider
 
 GRADIENT = {0.2: "#fde68a", 0.45: "#f59e0b", 0.7: "#ef4444", 1.0: "#7f1d1d"}
 
 
-def heat_map(layers: CommunityLayers, points: list[tuple[float, float]], provider: Provider) -> DeskMap:
+def heat_map(layers: CommunityLayers, points: list[tuple[float, float]], provider: Provider, *,
+             gettext: Translate) -> DeskMap:
     """Boundary and grids of the community with a heat layer of the given case positions."""
+    _ = gettext  # the caller's language; pybabel finds the _("...") below
     gcj = provider.gcj02
     m = new_map(layers.bounds, provider)
     boundary, grids = layers.boundary, layers.grids

@@ -1,7 +1,15 @@
 """Display names of workflow codes (states, levels, actions, categories) in the UI language."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Callable
+from zoneinfo import ZoneInfo
+
 from grid_app.cases import workflow
+
+# The labels of a map come from the caller as a gettext(msgid, **variables): flask_babel's in a
+# request, grid_app.platform.i18n.translator(lang) in a script.
+Translate = Callable[..., str]
 
 # English names of actions; the Chinese ones come from the workflow table.
 ACTION_EN = {"register": "Register", "reject": "Reject", "dispatch": "Dispatch", "start": "Start handling",
@@ -49,7 +57,6 @@ def category_name(category, lang: str | None = "zh") -> str:
     return category.name if _zh(lang) else (category.name_en or category.name)
 
 
-def to_local(value, zone: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str | None:
+def to_local(value: datetime | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str | None:
     """A stored UTC time as text in the display time zone (None stays None)."""
-    from zoneinfo import ZoneInfo
-    return value.astimezone(ZoneInfo(zone)).strftime(fmt) if value is not None else None
+    return value.astimezone(zone).strftime(fmt) if value is not None else None

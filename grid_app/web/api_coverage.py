@@ -34,9 +34,9 @@ def _required(name: str) -> str:
 def coverage():
     """?community=CODE&type=CODE[&minutes=M]: residents covered, in all and per residential area."""
     community = scope.community_in_scope(db.session, current_user, _required("community"))
-    return jsonify(coverage_service.coverage_for_community(
-        db.session, community.code, _required("type"), request.args.get("minutes"),
-        current_app.config["WALK_SPEED_M_S"]))
+    return jsonify(coverage_service.view(
+        db.session, community, _required("type"), request.args.get("minutes"), current_app.config["WALK_SPEED_M_S"],
+        distances=False, isochrones=False).summary)
 
 
 @bp.get("/isochrones")

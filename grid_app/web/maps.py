@@ -9,12 +9,13 @@ from grid_app.access import scope
 from grid_app.cases.indicators import parse_period
 from grid_app.coverage import service as coverage_service
 from grid_app.extensions import db
-from grid_app.maps import builder, coverage_view, data, heat, vector_tiles
+from grid_app.maps import builder, coverage_view, data, heat, labels, vector_tiles
 from grid_app.maps import community as community_maps
 from grid_app.maps.providers import Provider, ProviderError, provider_from_config
 from grid_app.platform import reference
 from grid_app.platform.errors import DomainError, InvalidInput
-from grid_app.web.case_pages import date_message, lang
+from grid_app.platform.i18n import display_zone, ui_language
+from grid_app.web.case_pages import date_message
 
 bp = Blueprint("maps", __name__)
 DEFAULT_EMBED_MAX = 3000  # buildings above this come as vector tiles instead of embedded GeoJSON
@@ -32,11 +33,6 @@ def provider() -> tuple[Provider, str | None]:
 def static_url(path: str) -> str:
     """URL of a file under static/."""
     return url_for("static", filename=path)
-
-
-def zone() -> str:
-    """The display time zone."""
-    return current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
 
 
 def tiles_url(layer: str, gcj02: bool, **params) -> str:
@@ -59,7 +55,7 @@ def community_map(code: str):
     facilities = data.facility_features(db.session, community)
     stats = _stats(layers, cases)
     m = community_maps.community_map(
-        layers, cases, facilities, base, lang=lang(), zone=zone(),
+        layers, cases, facilities, base, gettext=_, lang=ui_language(), zone=display_zone(),
         case_url=lambda i: url_for("case_pages.case_detail", case_id=i),
         building_tiles_url=tiles_url("buildings", base.gcj02, community=community.code) if count > limit else None)
     return render_template("maps/community.html", community=community, map=builder.render_parts(m, static_url),
@@ -84,10 +80,9 @@ def tile(layer: str, z: int, x: int, y: int):
         scope.community_in_scope(db.session, current_user, community)
     params = {}
     if layer == "coverage":  # colours by the walking threshold of a facility type
-        ftype = coverage_service.facility_type(db.session, request.args.get("type", ""))
-        minutes = coverage_service.check_minutes(request.args.get("minutes"), ftype.circle_minutes)
-        speed = current_app.config["WALK_SPEED_M_S"]
-        params = {"t": ftype.id, "threshold": minutes * 60 * speed, "speed": speed}
+        walk = coverage_service.walk(db.session, request.args.get("type", ""), request.args.get("minutes"),
+                                     current_app.config["WALK_SPEED_M_S"])
+        params = {"t": walk.type_id, "threshold": walk.threshold_m, "speed": walk.speed_m_s}
     body = vector_tiles.tile(db.session, layer, z, x, y, visible=scope.visible_community_ids(db.session, current_user),
                              community=community,
                              gcj02=request.args.get("shift") == "gcj02", params=params)
@@ -113,7 +108,7 @@ def heat_map(code: str):
     layers = data.hierarchy_layers(db.session, community, with_buildings=False, cases_of=current_user)
     points, counts = data.heat_points(db.session, current_user, community, period.since, period.until,
                                       shown["category"] or None)
-    m = heat.heat_map(layers, points, base)
+    m = heat.heat_map(layers, points, base, gettext=_)
     return render_template("maps/heat.html", community=community, map=builder.render_parts(m, static_url),
                            problem=problem, page="heat", shown=shown, error=error, period=period,
                            categories=categories, counts=counts, total=len(points)), 400 if error else 200
@@ -131,13 +126,15 @@ def coverage_map(code: str):
     context = {"community": community, "types": types, "shown": shown, "page": "coverage"}
     base, problem = provider()
     try:
+        found = coverage_service.view(db.session, community, shown["type"], shown["minutes"] or None, speed)
         built = coverage_view.build(
-            db.session, community, shown["type"], shown["minutes"] or None, speed, base, lang=lang(),
+            db.session, community, found, base, gettext=_, lang=ui_language(),
             embed_limit=current_app.config.get("MAP_EMBED_MAX_FEATURES", DEFAULT_EMBED_MAX),
             tiles_url=lambda t, mins: tiles_url("coverage", base.gcj02, community=community.code, type=t,
                                                 minutes=f"{mins:g}"))
     except DomainError as exc:
         return render_template("maps/coverage.html", error=exc.message, **context), exc.status
-    return render_template("maps/coverage.html", map=builder.render_parts(built["map"], static_url),
-                           summary=built["summary"], uncovered=built["uncovered"], type_name=built["type_name"],
+    summary = {**found.summary, "computed_at_local": labels.to_local(found.computed_at, display_zone())}
+    return render_template("maps/coverage.html", map=builder.render_parts(built.map, static_url),
+                           summary=summary, uncovered=built.uncovered, type_name=built.type_name,
                            problem=problem, **context)

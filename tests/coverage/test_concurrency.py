@@ -220,18 +220,20 @@ def test_reads_run_in_a_read_only_transaction(live):
     from grid_app.places.hierarchy import community_by_code
     from grid_app.maps import coverage_view
     from grid_app.maps.providers import Provider
+    from grid_app.platform.i18n import translator
     move_station(live, "far")
     with live.test_request_context("/?lang=zh"):
         db.session.connection(execution_options={"postgresql_readonly": True})
         try:
             assert db.session.scalar(text("SHOW transaction_read_only")) == "on"
-            summary = coverage_service.coverage_for_community(db.session, d.COMM_B, "health_station", 5, SPEED)
-            assert summary["stale"]
-            coverage_service.building_distances(db.session, d.COMM_B, "health_station", SPEED)
+            community = community_by_code(db.session, d.COMM_B)
+            found = coverage_service.view(db.session, community, "health_station", 5, SPEED)
+            assert found.summary["stale"]
             coverage_service.isochrones_geojson(db.session, "health_station", 5, SPEED, d.COMM_B)
-            built = coverage_view.build(db.session, community_by_code(db.session, d.COMM_B), "market", None, SPEED,
-                                        Provider("none"), lang="zh", embed_limit=10**6)
-            assert built["summary"]["no_facilities"] and built["uncovered"] == 0
+            market = coverage_service.view(db.session, community, "market", None, SPEED)
+            built = coverage_view.build(db.session, community, market, Provider("none"), gettext=translator("zh"),
+                                        lang="zh", embed_limit=10**6)
+            assert market.summary["no_facilities"] and built.uncovered == 0
         finally:
             db.session.rollback()
             db.session.remove()

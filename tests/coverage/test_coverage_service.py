@@ -7,6 +7,7 @@ from shapely.geometry import LineString, Point, shape
 
 from grid_app.coverage import service as coverage_service
 from grid_app.coverage.refresh import refresh
+from grid_app.places.hierarchy import community_by_code
 from grid_app.platform.reference import facility_types
 from grid_app.places.importer import import_files
 from grid_app.network.store import load_network, read_network_file, replace_network
@@ -57,8 +58,17 @@ def covered_layers(tmp_path) -> list[str]:
                     residents=9, households=3)])]
 
 
-def distances(session, community):
-    return {r["code"]: r for r in coverage_service.building_distances(session, community, "health_station", SPEED)}
+def summary(session, community, type_code, minutes):
+    """The API's answer for a community, through the one coverage entry."""
+    return coverage_service.view(session, community_by_code(session, community), type_code, minutes, SPEED,
+                                 distances=False, isochrones=False).summary
+
+
+def distances(session, community, type_code="health_station"):
+    """Every building of the community with its stored distance and status, by code."""
+    found = coverage_service.view(session, community_by_code(session, community), type_code, None, SPEED,
+                                  isochrones=False)
+    return {r["code"]: r for r in found.distances}
 
 
 def test_network_round_trip(session, tmp_path):
@@ -84,25 +94,24 @@ def test_home_off_the_network_is_reported_not_zero(covered):
 
 def test_coverage_totals_match_building_distances(covered):
     for minutes in (5, 15, 30):
-        result = coverage_service.coverage_for_community(covered, d.COMM_A, "health_station", minutes, SPEED)
+        result = summary(covered, d.COMM_A, "health_station", minutes)
         rows = distances(covered, d.COMM_A).values()
         by_hand = sum(r["residents"] for r in rows if r["distance_m"] is not None
                       and r["distance_m"] <= minutes * 60 * SPEED)
         assert result["residents_covered"] == by_hand
         assert result["residents_total"] == 130 + 390 + 50 + 9
         assert sum(a["residents_covered"] for a in result["by_residential_area"]) == by_hand
-    assert coverage_service.coverage_for_community(
-        covered, d.COMM_B, "health_station", 15, SPEED)["residents_covered"] == 0  # 1380 m > 1080 m
+    assert summary(covered, d.COMM_B, "health_station", 15)["residents_covered"] == 0  # 1380 m > 1080 m
 
 
 def test_results_refresh_when_facilities_change(covered, tmp_path):
-    before = coverage_service.coverage_for_community(covered, d.COMM_B, "health_station", 30, SPEED)
+    before = summary(covered, d.COMM_B, "health_station", 30)
     assert distances(covered, d.COMM_B)[d.COMM_B + "B902"]["distance_m"] > 1000 and not before["stale"]
     import_files(covered, [write_layer(tmp_path / "facilities.geojson", [
         feature(Point(lonlat(750, 1000)), code="F-health-T2", name="乙社区卫生服务站",
                 type_code="health_station", community_code=d.COMM_B)])], progress=False)
     # Until the job runs, readers get the last complete result, marked stale.
-    pending = coverage_service.coverage_for_community(covered, d.COMM_B, "health_station", 30, SPEED)
+    pending = summary(covered, d.COMM_B, "health_station", 30)
     assert pending["stale"] and pending["computed_at"] == before["computed_at"]
     assert [n["code"] for n in pending["notices"]] == ["stale"]
     same = ("residents_covered", "by_grid")
@@ -111,17 +120,17 @@ def test_results_refresh_when_facilities_change(covered, tmp_path):
     assert report.ran and report.passes == 1 and len(report.computed) == len(facility_types(covered))
     # 135 m along y=1000 plus 45 m access
     assert distances(covered, d.COMM_B)[d.COMM_B + "B902"]["distance_m"] == pytest.approx(180, rel=0.01)
-    assert not coverage_service.coverage_for_community(covered, d.COMM_B, "health_station", 30, SPEED)["stale"]
+    assert not summary(covered, d.COMM_B, "health_station", 30)["stale"]
     assert refresh(covered, SPEED).computed == []  # nothing changed since: nothing recomputed
 
 
 def test_type_without_facilities_says_so(covered):
-    result = coverage_service.coverage_for_community(covered, d.COMM_A, "market", 10, SPEED)
+    result = summary(covered, d.COMM_A, "market", 10)
     assert result["no_facilities"] and result["facilities"] == 0
     assert result["residents_covered"] is None and result["share"] is None and result["residents_total"] == 579
     assert result["notices"][0]["code"] == "no_facilities"
     assert all(a["share"] is None for a in result["by_residential_area"] + result["by_grid"])
-    rows = coverage_service.building_distances(covered, d.COMM_A, "market", SPEED)
+    rows = distances(covered, d.COMM_A, "market").values()
     statuses = {r["code"]: r["status"] for r in rows if r["residents"]}
     assert statuses[d.COMM_A + "B901"] == "nofacility" and statuses[d.COMM_A + "B903"] == "unsnapped"
     assert "beyond" not in statuses.values()
@@ -130,7 +139,7 @@ def test_type_without_facilities_says_so(covered):
 
 
 def test_homes_off_the_network_are_counted(covered):
-    result = coverage_service.coverage_for_community(covered, d.COMM_A, "health_station", 30, SPEED)
+    result = summary(covered, d.COMM_A, "health_station", 30)
     assert result["homes_unsnapped"] == 1 and result["residents_unsnapped"] == 9  # 孤楼
     assert result["access_limit_m"] == coverage_service.MAX_ACCESS_M
     assert sum(a["residents_unsnapped"] for a in result["by_grid"]) == 9
@@ -237,7 +246,7 @@ def test_siting_bad_k(covered):
 
 
 def test_coverage_by_grid_adds_up(covered):
-    result = coverage_service.coverage_for_community(covered, d.COMM_A, "health_station", 15, SPEED)
+    result = summary(covered, d.COMM_A, "health_station", 15)
     assert sum(g["residents_total"] for g in result["by_grid"]) == result["residents_total"]
     assert sum(g["residents_covered"] for g in result["by_grid"]) == result["residents_covered"]
     assert {g["code"] for g in result["by_grid"]} >= {d.GRID_A1}

@@ -9,15 +9,16 @@ from openpyxl import load_workbook
 
 from grid_app.coverage.report import write_report
 from grid_app.maps.standalone import coverage_map_file
+from grid_app.platform.i18n import translator
 
 from .. import district as d
 from .test_coverage_service import SPEED, covered  # noqa: F401  (fixture)
 
 
 def test_report_files_match_the_api(app, login, covered, tmp_path):  # noqa: F811
-    with app.test_request_context("/?lang=zh"):
-        paths = write_report(covered, str(tmp_path), d.COMM_A, ["health_station", "market"], 5, SPEED,
-                             lambda t, m: coverage_map_file(covered, d.COMM_A, t, m, app.config), progress=False)
+    paths = write_report(covered, str(tmp_path), d.COMM_A, ["health_station", "market"], 5, SPEED,
+                         lambda view: coverage_map_file(covered, view, app.config, gettext=translator("zh"), lang="zh"),
+                         progress=False)
     api = login("secretary").get(f"/api/v1/coverage?community={d.COMM_A}&type=health_station&minutes=5").get_json()
     rows = list(csv.DictReader(io.StringIO(open(paths["csv"], encoding="utf-8-sig").read())))
     health = [r for r in rows if r["设施类型"] == "health_station"]
@@ -36,12 +37,11 @@ def test_report_files_match_the_api(app, login, covered, tmp_path):  # noqa: F81
 def test_report_is_honest_about_missing_facilities_and_homes_off_the_network(app, covered, tmp_path):  # noqa: F811
     shown = []
 
-    def map_html(t, m):
-        shown.append(t)
+    def map_html(view):
+        shown.append(view.walk.type_code)
         return "<html></html>"
-    with app.test_request_context("/?lang=zh"):
-        paths = write_report(covered, str(tmp_path), d.COMM_A, ["market", "health_station"], None, SPEED,
-                             map_html, progress=False)
+    paths = write_report(covered, str(tmp_path), d.COMM_A, ["market", "health_station"], None, SPEED,
+                         map_html, progress=False)
     assert shown == ["health_station"]  # the map shows the first type that has facilities
     rows = list(csv.DictReader(io.StringIO(open(paths["csv"], encoding="utf-8-sig").read())))
     market = {r["楼栋编码"]: r for r in rows if r["设施类型"] == "market"}

@@ -11,6 +11,7 @@ from folium.plugins import Fullscreen
 from grid_app.maps import assets, builder, data, providers
 from grid_app.maps import community as community_maps
 from grid_app.access.scope import community_in_scope
+from grid_app.platform.i18n import display_zone, translator
 
 from .. import district as d
 from ..cases.helpers import log_case
@@ -80,7 +81,8 @@ def _community_map(session, users):
     layers = data.hierarchy_layers(session, community, cases_of=users["admin"])
     return community_maps.community_map(
         layers, data.case_features(session, users["admin"], community), data.facility_features(session, community),
-        providers.provider_from_config({}), case_url=lambda i: f"/cases/{i}")
+        providers.provider_from_config({}), gettext=translator("zh"), lang="zh", zone=display_zone(),
+        case_url=lambda i: f"/cases/{i}")
 
 
 def test_standalone_file_inlines_assets(app, session, users):
@@ -105,7 +107,8 @@ def test_elements_without_local_copy_are_refused():
 def test_community_map_file_for_scripts(app, session, users, tmp_path):
     from grid_app.maps.standalone import community_map_file
     with app.test_request_context():
-        html = community_map_file(session, users["planner"], d.COMM_A, app.config)
+        html = community_map_file(session, users["planner"], d.COMM_A, app.config, gettext=translator("zh"), lang="zh",
+                                  zone=display_zone(app.config))
     path = tmp_path / "map.html"
     path.write_text(html, encoding="utf-8")
     assert path.stat().st_size > 100_000 and "<script src=" not in html and "社区边界" in html
