@@ -7,13 +7,13 @@ rate-limit key, so one client cannot starve the others.
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request, url_for
-from flask_babel import get_locale
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from grid_app.extensions import db, limiter
 from grid_app.open311 import keys, listing, render, reports, services
 from grid_app.platform.errors import DomainError, InvalidInput, NotFound
+from grid_app.platform.i18n import ui_language
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 DEFAULT_RATE = "60 per minute"
@@ -36,11 +36,6 @@ def _format(fmt: str) -> str:
     if fmt not in render.FORMATS:
         raise InvalidInput(f"format must be .json or .xml, got .{fmt}", code="bad_format")
     return fmt
-
-
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale else "zh"
 
 
 def answer(fmt: str, root: str, body, status: int = 200, headers: dict | None = None) -> Response:
@@ -84,7 +79,7 @@ def discovery(fmt: str):
 def service_list(fmt: str):
     """Every service (case category)."""
     fmt = _format(fmt)
-    return answer(fmt, "services", services.service_list(db.session, _lang()))
+    return answer(fmt, "services", services.service_list(db.session, ui_language()))
 
 
 @bp.get("/services/<code>.<fmt>")
@@ -92,7 +87,7 @@ def service_list(fmt: str):
 def service_definition(code: str, fmt: str):
     """One service's extra attributes."""
     fmt = _format(fmt)
-    return answer(fmt, "service_definition", services.definition(db.session, code, _lang()))
+    return answer(fmt, "service_definition", services.definition(db.session, code, ui_language()))
 
 
 @bp.get("/requests.<fmt>")
@@ -102,7 +97,7 @@ def get_requests(fmt: str):
     fmt = _format(fmt)
     query = listing.parse_query(request.args)
     cases, total = listing.find(db.session, query)
-    return answer(fmt, "service_requests", listing.as_open311(db.session, cases, _lang()),
+    return answer(fmt, "service_requests", listing.as_open311(db.session, cases, ui_language()),
                   headers={"X-Total-Count": str(total)})
 
 
@@ -114,9 +109,9 @@ def post_requests(fmt: str):
     key = keys.check(db.session, request.values.get("api_key"))
     case, created = reports.submit(
         db.session, key, request.form, upload_dir=current_app.config["UPLOAD_DIR"],
-        snap_m=current_app.config["GRID_SNAP_M"], lang=_lang())
+        snap_m=current_app.config["GRID_SNAP_M"], lang=ui_language())
     body = [{"service_request_id": str(case.id),
-             "service_notice": services.notice(case.category, case.level, _lang()),
+             "service_notice": services.notice(case.category, case.level, ui_language()),
              "account_id": request.form.get("account_id") or None}]
     return answer(fmt, "service_requests", body, 201 if created else 200)
 
@@ -127,7 +122,7 @@ def get_request(request_id: str, fmt: str):
     """One request, as a list of one (as the spec has it)."""
     fmt = _format(fmt)
     case = listing.one(db.session, request_id)
-    return answer(fmt, "service_requests", listing.as_open311(db.session, [case], _lang()))
+    return answer(fmt, "service_requests", listing.as_open311(db.session, [case], ui_language()))
 
 
 @bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
