@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from grid_app.access.scope import place_clause, readable_cases
 from grid_app.cases import clock, workflow
 from grid_app.cases.queries import ORDERS, CaseFilter, filtered
-from grid_app.models import OPEN_STATES, Building, Case, Category, Community, Grid, ResidentialArea, Street, User
+from grid_app.models import Building, Case, Category, Community, Grid, ResidentialArea, Street, User
 from grid_app.platform import tables
 from grid_app.platform.errors import InvalidInput
 
@@ -48,14 +48,12 @@ def case_rows(session: Session, user: User, f: CaseFilter, lang: str, zone: tzin
                func.ST_X(Case.geom).label("lon"), func.ST_Y(Case.geom).label("lat"),
                Community.code.label("community_code"), Community.name.label("community"),
                Grid.code.label("grid_code"), Grid.name.label("grid"), Case.created_at, Case.deadline,
-               Case.resolve_by, Case.closed_at, Case.rating)
+               Case.resolve_by, Case.closed_at, Case.rating, Case.overdue_at(clock.now()).label("overdue"))
         .join(Category, Category.id == Case.category_id)
         .outerjoin(Grid, Grid.id == Case.grid_id).outerjoin(Community, Community.id == Case.community_id),
         user), f).order_by(*ORDERS[f.order])
-    now = clock.now()
     for row in session.execute(query.execution_options(yield_per=CHUNK)):
         item = dict(row._mapping)
-        item["overdue"] = bool(row.state in OPEN_STATES and row.deadline and row.deadline < now)
         item["state"] = workflow.STATE_NAMES[row.state][pick]
         item["level"] = workflow.LEVEL_NAMES[row.level][pick]
         item["channel"] = CHANNEL_NAMES[row.channel][pick]

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, and_, cast, func, literal, select
+from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from grid_app.access.scope import area_cases
 from grid_app.cases import clock, dates
-from grid_app.models import OPEN_STATES, Case, Community, Grid, Street
+from grid_app.models import Case, Community, Grid, Street
 from grid_app.platform.errors import InvalidInput
 
 GROUPS = ("grid", "community", "street")
@@ -72,8 +72,7 @@ def compute(session: Session, user, group: str, period: Period) -> list[dict]:
             func.avg(sql_case((closed_in, hours))).label("mean_hours"),
             func.percentile_cont(0.9).within_group(hours).filter(closed_in).label("p90_hours"),
             share(Case.reopen_count > 0).label("reopen_rate"),
-            func.count().filter(and_(Case.state.in_(OPEN_STATES), Case.deadline < literal(now)))
-            .label("overdue_now"),
+            func.count().filter(Case.overdue_at(now)).label("overdue_now"),
         ).select_from(Case).join(model, join_on).group_by(code_col, name_col).order_by(code_col),
         user)
     rows = []

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from grid_app.access.scope import readable_cases
 from grid_app.cases import clock, dates, workflow
-from grid_app.models import LEVELS, OPEN_STATES, STATES, Case, Category, Community, Grid
+from grid_app.models import LEVELS, STATES, Case, Category, Community, Grid
 from grid_app.places.hierarchy import parse_bbox, parse_paging
 from grid_app.platform.errors import InvalidInput
 
@@ -86,7 +86,7 @@ def filtered(query, f: CaseFilter):
     if f.level:
         query = query.where(Case.level == f.level)
     if f.overdue is not None:
-        overdue = Case.state.in_(OPEN_STATES) & (Case.deadline < clock.now())
+        overdue = Case.overdue_at(clock.now())
         query = query.where(overdue if f.overdue else ~overdue)
     if f.unlocated is not None:
         query = query.where(Case.grid_id.is_(None) if f.unlocated else Case.grid_id.is_not(None))
@@ -132,7 +132,6 @@ def _place(obj) -> dict | None:
 def case_json(case: Case, photo_url=None, actions: list[str] | None = None) -> dict:
     """The JSON form of a case (never the reporter's contact details)."""
     point = to_shape(case.geom)
-    now = clock.now()
     body = {
         "id": case.id, "version": case.version,
         "category": {"code": case.category.code, "name": case.category.name},
@@ -145,7 +144,7 @@ def case_json(case: Case, photo_url=None, actions: list[str] | None = None) -> d
         "residential_area": _place(case.residential_area), "building": _place(case.building),
         "snapped_m": case.snapped_m, "located": case.grid_id is not None,
         "deadline": _iso(case.deadline), "resolve_by": _iso(case.resolve_by),
-        "overdue": bool(case.state in OPEN_STATES and case.deadline and case.deadline < now),
+        "overdue": case.overdue_at(clock.now()),
         "created_at": _iso(case.created_at), "updated_at": _iso(case.updated_at),
         "closed_at": _iso(case.closed_at), "rating": case.rating,
         "merged_into": case.merged_into_id,

@@ -128,16 +128,16 @@ def case_features(session: Session, user, community: Community, now: datetime | 
     query = area_cases(
         select(Case.id, Case.state, Case.description, Case.created_at, Case.deadline, Category.name.label("category"),
                Category.name_en.label("category_en"), Grid.name.label("grid"),
-               func.ST_X(Case.geom).label("lon"), func.ST_Y(Case.geom).label("lat"))
+               func.ST_X(Case.geom).label("lon"), func.ST_Y(Case.geom).label("lat"),
+               Case.overdue_at(now).label("overdue"))
         .join(Category, Category.id == Case.category_id).outerjoin(Grid, Grid.id == Case.grid_id)
         .where(Case.community_id == community.id, or_(Case.state.in_(OPEN_STATES), recent))
         .order_by(Case.id), user)
     out = []
     for c in session.execute(query):
-        overdue = bool(c.state in OPEN_STATES and c.deadline and c.deadline < now)
         out.append({"type": "Feature", "id": f"case-{c.id}",
                     "properties": {"id": c.id, "state": c.state, "open": c.state in OPEN_STATES,
-                                   "overdue": overdue, "description": c.description[:120],
+                                   "overdue": c.overdue, "description": c.description[:120],
                                    "category": c.category, "category_en": c.category_en, "grid": c.grid,
                                    "created_at": c.created_at, "deadline": c.deadline},
                     "geometry": {"type": "Point", "coordinates": [round(c.lon, DECIMALS), round(c.lat, DECIMALS)]}})

@@ -14,9 +14,11 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    and_,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grid_app.models.base import Base, point
@@ -97,6 +99,17 @@ class Case(Base):
     handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
     photos: Mapped[list[CasePhoto]] = relationship(order_by="CasePhoto.id", back_populates="case")
     events: Mapped[list[CaseEvent]] = relationship(order_by="CaseEvent.id", back_populates="case")
+
+    @hybrid_method
+    def overdue_at(self, now: datetime) -> bool:
+        """Overdue: open, and the deadline of its current step is before `now` (at the deadline is not late)."""
+        return self.state in OPEN_STATES and self.deadline is not None and self.deadline < now
+
+    @overdue_at.inplace.expression
+    @classmethod
+    def _overdue_at_expression(cls, now):
+        # The same rule in SQL, NULL-safe so that NOT overdue_at(now) holds for a case with no deadline.
+        return and_(cls.state.in_(OPEN_STATES), cls.deadline.is_not(None), cls.deadline < now)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

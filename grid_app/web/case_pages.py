@@ -97,7 +97,7 @@ def case_list():
     now = clock.now()
     return render_template(
         "cases/list.html", cases=cases, total=total, page=page, page_size=PAGE_SIZE, shown=shown,
-        error=error, now=now, open_states=OPEN_STATES, states=STATES, levels=LEVELS,
+        error=error, now=now, states=STATES, levels=LEVELS,
         categories=reference.active_categories(db.session), grids=grids_of(db.session, current_user),
         page_url=lambda p: url_for("case_pages.case_list", **{**shown, "page": p}),
     ), 400 if error else 200
@@ -111,7 +111,7 @@ def _may_publish(case) -> bool:
 
 def _render_case(case, form_error: str | None = None, stale: bool = False, status: int = 200, form=None):
     return render_template(
-        "cases/detail.html", case=case, now=clock.now(), open_states=OPEN_STATES,
+        "cases/detail.html", case=case, now=clock.now(),
         actions=transitions.available_actions(current_user, case), may_publish=_may_publish(case), duplicates=intake.possible_duplicates(db.session, case, current_user),
         photo_url=photo_url, form_error=form_error, stale=stale, form=form or {},
     ), status
