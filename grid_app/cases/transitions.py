@@ -63,9 +63,7 @@ def transition(session: Session, user: User, case_id: int, action_name: str, *, 
         else:
             action = workflow.ACTIONS[action_name]
             if action.level_step:
-                case.level = workflow.next_level(case.level, action.level_step)
-                if LEVELS.index(case.level) > LEVELS.index(case.max_level):
-                    case.max_level = case.level
+                _move_level(case, action.level_step)
             else:
                 case.state = action.target
             if action_name == "start":
@@ -104,6 +102,13 @@ def _restart_deadline(case: Case, now: datetime, action_name: str) -> None:
         case.deadline = now + timedelta(hours=case.category.deadline_hours[step])
 
 
+def _move_level(case: Case, step: int) -> None:
+    """Move the case one level up (+1) or down (-1); max_level keeps the highest it ever reached."""
+    case.level = workflow.next_level(case.level, step)
+    if LEVELS.index(case.level) > LEVELS.index(case.max_level):
+        case.max_level = case.level
+
+
 def _merge(session: Session, user: User, case: Case, into: int | None) -> None:
     if into is None:
         raise InvalidInput("merge needs 'into': the id of the case to merge into", code="bad_merge")
@@ -128,18 +133,15 @@ def escalate_overdue(session: Session, now: datetime | None = None, batch: int =
         # SKIP LOCKED: a second runner takes other rows instead of waiting or repeating work; the id
         # keyset keeps this run from taking again the rows it already escalated (it holds their locks).
         rows = session.scalars(
-            select(Case).where(Case.state.in_(OPEN_STATES), Case.deadline < now, Case.level != "street",
+            select(Case).where(Case.overdue_at(now), Case.level != "street",
                                Case.grid_id.is_not(None), Case.id > last_id)
             .order_by(Case.id).limit(batch).with_for_update(skip_locked=True)).all()
         if not rows:
             break
         for case in rows:
             from_level = case.level
-            case.level = workflow.next_level(case.level, +1)
-            if LEVELS.index(case.level) > LEVELS.index(case.max_level):
-                case.max_level = case.level
-            step = workflow.STEP_OF_STATE[case.state]
-            case.deadline = now + timedelta(hours=case.category.deadline_hours[step])
+            _move_level(case, +1)
+            _restart_deadline(case, now, "escalate")
             case.updated_at = now
             session.add(CaseEvent(case_id=case.id, action="escalate", actor_id=None, at=now,
                                   from_state=case.state, to_state=case.state, from_level=from_level,
