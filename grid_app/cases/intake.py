@@ -1,7 +1,6 @@
 """Logging a case: validate, locate, store once per idempotency key, keep its photos."""
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from grid_app.access.scope import case_read_clause, require_may_log
 from grid_app.cases import clock, photos, workflow
-from grid_app.models import CHANNELS, OPEN_STATES, Case, CaseEvent, CasePhoto, Category, User
+from grid_app.models import CHANNELS, OPEN_STATES, Case, CaseEvent, Category, User
 from grid_app.places import locate
 from grid_app.platform.errors import Conflict, InvalidInput
 from grid_app.platform.text import number, optional_text
@@ -111,7 +110,7 @@ def _optional_int(value, name: str, lo: int, hi: int) -> int | None:
 
 def create_case(session: Session, user: User | None, data: CaseInput, uploads: list[tuple[str, bytes]],
                 *, upload_dir: str, snap_m: float) -> tuple[Case, bool]:
-    """Store a new case (True) or return the one already made with this key (False)."""
+    """Store a new case (True) or return the one already made with this key (False), in one commit."""
     if user is not None:
         require_may_log(user)
     existing = _by_key(session, data.idempotency_key, user)
@@ -151,20 +150,7 @@ def create_case(session: Session, user: User | None, data: CaseInput, uploads: l
     session.add(CaseEvent(case_id=case.id, action="collect", actor_id=case.reporter_id, at=now,
                           from_state=None, to_state="collected", from_level=None, to_level=level,
                           note=None if place.located else "unlocated: held for triage"))
-    written = []
-    try:
-        for i, photo in enumerate(checked):
-            rel, rel_thumb = photos.store(upload_dir, case.id, i, photo, "before")
-            written += [rel, rel_thumb]
-            session.add(CasePhoto(case_id=case.id, kind="before", path=rel, thumb_path=rel_thumb,
-                                  content_type=photo.content_type, width=photo.width,
-                                  height=photo.height, bytes=len(photo.data), sha256=photo.sha256))
-        session.commit()
-    except Exception:
-        session.rollback()
-        for rel in written:
-            _remove_quietly(os.path.join(upload_dir, rel))
-        raise
+    photos.commit_with_photos(session, upload_dir, case.id, checked, "before")
     return case, True
 
 
@@ -175,13 +161,6 @@ def _by_key(session: Session, key: str, user: User | None) -> Case | None:
     if case is not None and case.hidden_at is not None and (user is None or user.role != "admin"):
         raise Conflict("this idempotency_key was used by a case that is no longer shown", code="key_in_use")
     return case
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
 
 
 def possible_duplicates(session: Session, case: Case, user: User) -> list[Case]:

@@ -7,7 +7,9 @@ import os
 from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from sqlalchemy.orm import Session
 
+from grid_app.models import CasePhoto
 from grid_app.platform.errors import InvalidInput
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
@@ -101,8 +103,9 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def store(upload_dir: str, case_id: int, index: int, photo: Photo, kind: str) -> tuple[str, str]:
-    """Write a photo and its thumbnail under upload_dir; return their relative paths."""
+def store(upload_dir: str, case_id: int, index: int, photo: Photo, kind: str,
+          written: list[str] | None = None) -> tuple[str, str]:
+    """Write a photo and its thumbnail under upload_dir; return their relative paths (each also added to `written`)."""
     folder = os.path.join(upload_dir, f"{case_id // 1000:04d}", str(case_id))
     os.makedirs(folder, exist_ok=True)
     stem = f"{kind}-{index}-{photo.sha256[:12]}"
@@ -114,4 +117,35 @@ def store(upload_dir: str, case_id: int, index: int, photo: Photo, kind: str) ->
         with open(tmp, "wb") as fh:
             fh.write(data)
         os.replace(tmp, full)  # atomic: a crash never leaves half a photo under the real name
+        if written is not None:
+            written.append(path)
     return rel, rel_thumb
+
+
+def commit_with_photos(session: Session, upload_dir: str | None, case_id: int, checked: list[Photo], kind: str,
+                       first_index: int = 0) -> None:
+    """Write the checked photos' files, add their rows and commit the session's whole operation, all or nothing.
+
+    The files are written before the commit so a committed row always has its file; if anything fails
+    the transaction is rolled back and every file written here is removed again.
+    """
+    written: list[str] = []
+    try:
+        for index, photo in enumerate(checked, start=first_index):
+            rel, rel_thumb = store(upload_dir, case_id, index, photo, kind, written)
+            session.add(CasePhoto(case_id=case_id, kind=kind, path=rel, thumb_path=rel_thumb,
+                                  content_type=photo.content_type, width=photo.width, height=photo.height,
+                                  bytes=len(photo.data), sha256=photo.sha256))
+        session.commit()
+    except Exception:  # any failure at all: the files must not outlive the rows they belong to
+        session.rollback()
+        for rel in written:
+            _remove_quietly(os.path.join(upload_dir, rel))
+        raise
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass

@@ -1,18 +1,20 @@
 """The one service that changes a case's state or level, and writes the event for it."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from grid_app.access.scope import get_case, may_act_on, require_act
-from grid_app.cases import clock, workflow
+from grid_app.cases import clock, photos, workflow
 from grid_app.models import LEVELS, OPEN_STATES, Case, CaseEvent, User
 from grid_app.platform.errors import Conflict, Forbidden, InvalidInput
 from grid_app.platform.text import optional_text
 
 MAX_NOTE = 2000
+PHOTO_ACTIONS = ("report",)  # photos taken after the work show it done: they come with the report back
 
 
 def available_actions(user: User, case: Case) -> list[str]:
@@ -35,12 +37,23 @@ def available_actions(user: User, case: Case) -> list[str]:
     return names
 
 
+def check_photo_action(action_name: str | None, count: int) -> None:
+    """Refuse photos with any action but the report back (InvalidInput)."""
+    if count and action_name not in PHOTO_ACTIONS:
+        raise InvalidInput("photos can only come with the report action", code="bad_body")
+
+
 def transition(session: Session, user: User, case_id: int, action_name: str, *, note: str | None = None,
-               version: int | None = None, into: int | None = None, rating: int | None = None) -> Case:
-    """Apply an action to a case, enforcing state, role, scope and version; commit."""
+               version: int | None = None, into: int | None = None, rating: int | None = None,
+               after_photos: Sequence[photos.Photo] = (), upload_dir: str | None = None) -> Case:
+    """Apply an action to a case, enforcing state, role, scope and version; store its checked photos
+    (report only, under upload_dir); one commit for all of it."""
     if action_name not in workflow.ACTIONS and action_name != "merge":
         raise InvalidInput(f"unknown action {action_name!r}; one of {', '.join([*workflow.ACTIONS, 'merge'])}",
                            code="bad_action")
+    check_photo_action(action_name, len(after_photos))
+    if after_photos and upload_dir is None:
+        raise ValueError("upload_dir is needed to store photos")  # a programming error, not bad input
     note = optional_text(note, "note", MAX_NOTE, code="bad_note")  # type, length, control characters
     case = get_case(session, user, case_id, for_update=True)  # row lock: concurrent changes queue here
     require_act(session, user, case)
@@ -77,7 +90,8 @@ def transition(session: Session, user: User, case_id: int, action_name: str, *, 
         session.add(CaseEvent(case_id=case.id, action=action_name, actor_id=user.id, at=now,
                               from_state=from_state, to_state=case.state, from_level=from_level,
                               to_level=case.level, note=(note or None)))
-    session.commit()
+        first_photo = len(case.photos) if after_photos else 0  # numbered after the photos it has
+    photos.commit_with_photos(session, upload_dir, case.id, list(after_photos), "after", first_photo)
     return case
 
 

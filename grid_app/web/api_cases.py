@@ -102,13 +102,11 @@ def transition(case_id: int):
     for name in ("action", "note"):
         if fields.get(name) is not None and not isinstance(fields[name], str):
             raise InvalidInput(f"{name} must be text", code="bad_body")
-    if uploads and fields.get("action") != "report":
-        raise InvalidInput("photos can only come with the report action", code="bad_body")
-    checked = photos.check_photos(uploads)
+    transitions.check_photo_action(fields.get("action"), len(uploads))  # before the photos are decoded
     case = transitions.transition(db.session, current_user, case_id, fields.get("action") or "",
-                                  note=fields.get("note"), version=version, into=into, rating=rating)
-    if checked:
-        _store_after_photos(case, checked)
+                                  note=fields.get("note"), version=version, into=into, rating=rating,
+                                  after_photos=photos.check_photos(uploads),
+                                  upload_dir=current_app.config["UPLOAD_DIR"])
     return jsonify(queries.case_json(case, photo_url, transitions.available_actions(current_user, case)))
 
 
@@ -127,16 +125,6 @@ def _whole_number(fields: dict, name: str) -> int | None:
     if not 0 <= number <= MAX_ID:
         raise InvalidInput(f"{name} must be a whole number from 0 to {MAX_ID}", code="bad_body")
     return number
-
-
-def _store_after_photos(case, checked) -> None:
-    upload_dir = current_app.config["UPLOAD_DIR"]
-    for i, photo in enumerate(checked, start=len(case.photos)):
-        rel, thumb = photos.store(upload_dir, case.id, i, photo, "after")
-        db.session.add(CasePhoto(case_id=case.id, kind="after", path=rel, thumb_path=thumb,
-                                 content_type=photo.content_type, width=photo.width,
-                                 height=photo.height, bytes=len(photo.data), sha256=photo.sha256))
-    db.session.commit()
 
 
 @bp.get("/cases/<int:case_id>/events")
