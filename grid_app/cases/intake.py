@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -109,8 +110,13 @@ def _optional_int(value, name: str, lo: int, hi: int) -> int | None:
 
 
 def create_case(session: Session, user: User | None, data: CaseInput, uploads: list[tuple[str, bytes]],
-                *, upload_dir: str, snap_m: float) -> tuple[Case, bool]:
-    """Store a new case (True) or return the one already made with this key (False), in one commit."""
+                *, upload_dir: str, snap_m: float,
+                also_write: Callable[[Case], None] | None = None) -> tuple[Case, bool]:
+    """Store a new case (True) or return the one already made with this key (False), in one commit.
+
+    `also_write(case)` adds the caller's rows of the same operation (Open311's request record) to that
+    commit; it is not called for a case that already exists.
+    """
     if user is not None:
         require_may_log(user)
     existing = _by_key(session, data.idempotency_key, user)
@@ -150,6 +156,8 @@ def create_case(session: Session, user: User | None, data: CaseInput, uploads: l
     session.add(CaseEvent(case_id=case.id, action="collect", actor_id=case.reporter_id, at=now,
                           from_state=None, to_state="collected", from_level=None, to_level=level,
                           note=None if place.located else "unlocated: held for triage"))
+    if also_write is not None:
+        also_write(case)
     photos.commit_with_photos(session, upload_dir, case.id, checked, "before")
     return case, True
 

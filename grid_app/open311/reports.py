@@ -44,12 +44,17 @@ def submit(session: Session, key: Open311Key, form, *, upload_dir: str, snap_m: 
               "address": address, "contact": contact or None,
               "idempotency_key": idempotency_key(key, form)}
     data = intake.parse_case_input(session, fields, channel="public")
-    case, created = intake.create_case(session, None, data, [], upload_dir=upload_dir, snap_m=snap_m)
-    if created:
+
+    def record(case: Case) -> None:  # written in the case's own commit: never a case without its record
         session.add(Open311Request(case_id=case.id, key_id=key.id, media_url=media_url,
                                    attributes=answers or None))
-    key.last_used_at = clock.now()
-    session.commit()
+        key.last_used_at = clock.now()
+
+    case, created = intake.create_case(session, None, data, [], upload_dir=upload_dir, snap_m=snap_m,
+                                       also_write=record)
+    if not created:  # a repeat wrote nothing: only the key's last use is stamped
+        key.last_used_at = clock.now()
+        session.commit()
     return case, created
 
 

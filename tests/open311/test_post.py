@@ -125,3 +125,16 @@ def test_missing_description_takes_the_service_name(session, file_request):
     res = file_request("json", description=None)
     assert res.status_code == 201
     assert session.get(Case, int(body(res)[0]["service_request_id"])).description == "暴露垃圾"
+
+
+def test_a_request_whose_record_fails_leaves_no_case(session, file_request, monkeypatch):
+    from grid_app.open311 import reports
+
+    def bad_record(**fields):  # a record the database refuses at the commit (no such key)
+        return Open311Request(**{**fields, "key_id": -1})
+    monkeypatch.setattr(reports, "Open311Request", bad_record)
+    before = _count(session)
+    res = file_request("json", description="提交失败时不应留下事件")
+    assert res.status_code == 500
+    assert _count(session) == before
+    assert session.scalar(select(Case).where(Case.description == "提交失败时不应留下事件")) is None
