@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -17,6 +15,7 @@ from grid_app.maps import labels
 from grid_app.models import LEVELS, OPEN_STATES, STATES
 from grid_app.platform import reference
 from grid_app.platform.errors import Conflict, DomainError, InvalidInput, NotFound
+from grid_app.platform.i18n import display_zone, ui_language
 from grid_app.web.api_cases import photo_url
 
 bp = Blueprint("case_pages", __name__)
@@ -24,25 +23,18 @@ PAGE_SIZE = 50
 FILTER_KEYS = ("state", "category", "grid", "level", "overdue", "text", "since", "until")
 
 
-def lang() -> str:
-    """The UI language code of this request."""
-    locale = get_locale()
-    return locale.language if locale else "zh"
-
-
 @bp.app_template_filter("local_time")
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time in the display time zone (DISPLAY_TIMEZONE, default Asia/Shanghai)."""
+    """A stored UTC time in the display time zone."""
     if value is None:
         return "—"
-    zone = ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai"))
-    return value.astimezone(zone).strftime(fmt)
+    return value.astimezone(display_zone()).strftime(fmt)
 
 
 @bp.app_context_processor
 def desk_helpers() -> dict:
     """Label helpers for every desk template."""
-    code = lang()
+    code = ui_language()
     return {"state_name": lambda s: labels.state_name(s, code),
             "level_name": lambda v: labels.level_name(v, code),
             "action_name": lambda a: labels.action_name(a, code),
@@ -159,7 +151,7 @@ def case_act(case_id: int):
             rating=_whole(form.get("rating"), _("Rating")))
     except DomainError as exc:
         return _retry_page(case_id, exc)
-    flash(_("Done: %(action)s.", action=labels.action_name(action, lang())), "ok")
+    flash(_("Done: %(action)s.", action=labels.action_name(action, ui_language())), "ok")
     return redirect(url_for("case_pages.case_detail", case_id=case.id))
 
 
