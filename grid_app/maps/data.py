@@ -172,14 +172,3 @@ def heat_points(session: Session, user, community: Community, since: datetime, u
         .join(Case, Case.category_id == Category.id).where(Case.id.in_(ids))
         .group_by(Category.code, Category.name, Category.name_en).order_by(func.count(Case.id).desc(), Category.code))]
     return points, counts
-
-
-def facilities_near(session: Session, community: Community, type_code: str, distance_m: float) -> list[dict]:
-    """Facilities of a type within distance_m of the community (the ones that can serve it)."""
-    near = func.ST_DWithin(func.Geography(Facility.geom), func.Geography(
-        select(Community.geom).where(Community.id == community.id).scalar_subquery()), distance_m)
-    rows = session.execute(
-        select(Facility.code, Facility.name, _geojson(Facility.geom).label("geom"))
-        .join(FacilityType, FacilityType.id == Facility.type_id)
-        .where(FacilityType.code == type_code, near).order_by(Facility.code))
-    return [_feature(f.code, f.geom, code=f.code, name=f.name) for f in rows]
