@@ -15,9 +15,9 @@ import pyogrio.raw
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from grid_app.access.scope import place_clause, readable_cases
+from grid_app.access.scope import place_clause
 from grid_app.cases import clock, workflow
-from grid_app.cases.queries import ORDERS, CaseFilter, filtered
+from grid_app.cases.queries import ORDERS, CaseFilter, matching
 from grid_app.models import Building, Case, Category, Community, Grid, ResidentialArea, Street, User
 from grid_app.platform import tables
 from grid_app.platform.errors import InvalidInput
@@ -41,7 +41,7 @@ CHANNEL_NAMES = {"worker": ("监督员上报", "Grid worker"), "public": ("公�
 def case_rows(session: Session, user: User, f: CaseFilter, lang: str, zone: tzinfo) -> Iterator[dict]:
     """Every case the user may see that matches the filters (limit/offset ignored), streamed."""
     pick = 0 if lang == "zh" else 1
-    query = filtered(readable_cases(
+    query = matching(
         select(Case.id, Category.code.label("category_code"),
                (Category.name if pick == 0 else Category.name_en).label("category"),
                Case.severity, Case.state, Case.level, Case.channel, Case.description, Case.address,
@@ -51,7 +51,7 @@ def case_rows(session: Session, user: User, f: CaseFilter, lang: str, zone: tzin
                Case.resolve_by, Case.closed_at, Case.rating, Case.overdue_at(clock.now()).label("overdue"))
         .join(Category, Category.id == Case.category_id)
         .outerjoin(Grid, Grid.id == Case.grid_id).outerjoin(Community, Community.id == Case.community_id),
-        user), f).order_by(*ORDERS[f.order])
+        user, f).order_by(*ORDERS[f.order])
     for row in session.execute(query.execution_options(yield_per=CHUNK)):
         item = dict(row._mapping)
         item["state"] = workflow.STATE_NAMES[row.state][pick]

@@ -33,6 +33,7 @@ class CaseFilter:
     until: datetime | None = None
     text: str | None = None
     unlocated: bool | None = None
+    reported_by_me: bool = False  # ?reported=me: the cases the caller logged, wherever they are
     order: str = "newest"
     limit: int = 50
     offset: int = 0
@@ -50,13 +51,17 @@ def parse_filter(args) -> CaseFilter:
     if order not in ORDERS:
         raise InvalidInput(f"order must be one of {', '.join(ORDERS)}", code="bad_filter")
     limit, offset = parse_paging(args.get("limit"), args.get("offset"), default_limit=50)
+    reported = args.get("reported") or None
+    if reported not in (None, "me"):
+        raise InvalidInput("reported takes one value: me", code="bad_filter")
     return CaseFilter(
         state=state, category=args.get("category") or None, grid=args.get("grid") or None,
         community=args.get("community") or None, level=level,
         overdue=_bool(args.get("overdue"), "overdue"), bbox=parse_bbox(args.get("bbox")),
         since=_time(args.get("since"), "since"), until=_time(args.get("until"), "until"),
         text=(args.get("text") or "").strip() or None,
-        unlocated=_bool(args.get("unlocated"), "unlocated"), order=order, limit=limit, offset=offset)
+        unlocated=_bool(args.get("unlocated"), "unlocated"), reported_by_me=reported == "me",
+        order=order, limit=limit, offset=offset)
 
 
 def _bool(value, name):
@@ -71,6 +76,12 @@ def _bool(value, name):
 
 def _time(value, name):
     return dates.parse_time(value, name, code="bad_filter")
+
+
+def matching(query, user, f: CaseFilter):
+    """Limit a select over Case to the cases the user may read that the filters pick."""
+    query = filtered(readable_cases(query, user), f)
+    return query.where(Case.reporter_id == user.id) if f.reported_by_me else query
 
 
 def filtered(query, f: CaseFilter):
@@ -116,7 +127,7 @@ def fetch(session: Session, case_id: int) -> Case:
 
 def list_cases(session: Session, user, f: CaseFilter) -> tuple[list[Case], int]:
     """One page of the cases the user may see, and the total matching."""
-    base = filtered(readable_cases(select(Case.id), user), f)
+    base = matching(select(Case.id), user, f)
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     cases = session.scalars(
         select(Case).where(Case.id.in_(base.scalar_subquery()))

@@ -29,7 +29,9 @@ PERIOD = [{"name": name, "in": "query", "schema": {"type": "string"},
 CASE_FILTERS = [{"name": n, "in": "query", "schema": {"type": t}} for n, t in (
     ("state", "string"), ("category", "string"), ("grid", "string"), ("community", "string"),
     ("level", "string"), ("overdue", "boolean"), ("unlocated", "boolean"), ("bbox", "string"))] + PERIOD + [
-    {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("text", "order")] + PAGING
+    {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("text", "order")] + [
+    {"name": "reported", "in": "query", "schema": {"type": "string", "enum": ["me"]},
+     "description": "only the cases the caller logged (followed read-only outside their area)"}] + PAGING
 CASE_ID = [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 GROUP = {"name": "group", "in": "query", "schema": {"type": "string", "enum": list(indicators.GROUPS)}}
 # OpenAPI 3.0 (JSON Schema draft 4): exclusiveMinimum is a flag on minimum, not a number.
@@ -42,17 +44,18 @@ CASE_INPUT = {"type": "object", "required": ["category", "lon", "lat", "descript
               "properties": {
                   "category": {"type": "string", "maxLength": intake.MAX_CODE},
                   "lon": {"type": "number"}, "lat": {"type": "number"}, "crs": CRS,
-                  "accuracy_m": {"type": "number", "minimum": 0},
+                  "accuracy_m": {"type": "number", "minimum": 0, "maximum": intake.MAX_ACCURACY_M},
                   "address": {"type": "string", "maxLength": intake.MAX_ADDRESS},
                   "description": {"type": "string", "maxLength": intake.MAX_DESCRIPTION},
-                  "severity": {"type": "integer", "minimum": 1, "maximum": 3},
+                  "severity": {"type": "integer", "minimum": intake.SEVERITIES[0], "maximum": intake.SEVERITIES[1]},
                   "idempotency_key": {"type": "string", "pattern": intake.KEY_PATTERN.pattern},
                   "contact": {"type": "object", "properties": {
                       name: {"type": "string", "maxLength": limit} for name, limit in intake.CONTACT_FIELDS.items()}}}}
 TRANSITION = {"type": "object", "required": ["action"], "properties": {
     "action": {"type": "string", "enum": [*workflow.ACTIONS, "merge"]},
     "note": {"type": "string", "maxLength": transitions.MAX_NOTE}, "version": {"type": "integer"},
-    "into": {"type": "integer"}, "rating": {"type": "integer", "minimum": 1, "maximum": 5}}}
+    "into": {"type": "integer"},
+    "rating": {"type": "integer", "minimum": transitions.RATINGS[0], "maximum": transitions.RATINGS[1]}}}
 
 REASON = {"type": "string", "minLength": 1, "maxLength": MAX_REASON}
 

@@ -183,3 +183,12 @@ def test_worker_map_counts_only_own_grids(session, users, login, cases):
 def test_scoped_isochrones_need_an_own_community(login):
     assert login("secretary").get("/api/v1/isochrones?type=market").status_code == 400
     assert login("secretary").get(f"/api/v1/isochrones?type=market&community={d.COMM_B}").status_code == 404
+
+
+def test_reported_by_me_lists_what_i_logged_anywhere(session, users, login, cases):
+    own, _ = log_case(session, users["worker"], 700, 300, description="CASE-MINE in B")
+    client = login("worker")
+    mine = client.get("/api/v1/cases?reported=me&limit=5000").get_json()["cases"]
+    assert [c["id"] for c in mine] == [own.id] and mine[0]["description"] == "CASE-MINE in B"
+    assert client.get("/api/v1/cases?reported=someone").status_code == 400
+    assert str(own.id) in client.get("/api/v1/exports/cases.csv?reported=me").get_data(as_text=True)
