@@ -23,6 +23,8 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 MAX_DESCRIPTION = 2000
 MAX_ADDRESS = 300
 MAX_CODE = 20  # category codes and CRS names are short
+MAX_ACCURACY_M = 100_000
+SEVERITIES = (1, 3)  # lowest and highest; 3 starts a case at community level (workflow.level_for)
 # The reporter's contact details (the API's name/phone/email, and what Open311 clients send), with length limits.
 CONTACT_FIELDS = {"name": 100, "phone": 30, "email": 254, "first_name": 100, "last_name": 100,
                   "device_id": 100, "account_id": 100}
@@ -58,8 +60,8 @@ def parse_case_input(session: Session, form, channel: str = "worker") -> CaseInp
         raise InvalidInput("lon and lat are required", code="bad_coordinates")
     crs = optional_text(form.get("crs"), "crs", MAX_CODE, code="bad_crs") or "wgs84"
     lon, lat = locate.check_coordinates(form.get("lon"), form.get("lat"), crs)
-    accuracy = _optional_float(form.get("accuracy_m"), "accuracy_m", 0, 100_000)
-    severity = _optional_int(form.get("severity"), "severity", 1, 3) or 1
+    accuracy = _optional_float(form.get("accuracy_m"), "accuracy_m", 0, MAX_ACCURACY_M)
+    severity = _optional_int(form.get("severity"), "severity", *SEVERITIES) or SEVERITIES[0]
     description = optional_text(form.get("description"), "description", MAX_DESCRIPTION, code="bad_description")
     if not description:
         raise InvalidInput("description is required", code="bad_description")

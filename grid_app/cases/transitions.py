@@ -14,6 +14,7 @@ from grid_app.platform.errors import Conflict, Forbidden, InvalidInput
 from grid_app.platform.text import optional_text
 
 MAX_NOTE = 2000
+RATINGS = (1, 5)  # the lowest and highest rating an evaluation gives
 PHOTO_ACTIONS = ("report",)  # photos taken after the work show it done: they come with the report back
 
 
@@ -69,8 +70,8 @@ def transition(session: Session, user: User, case_id: int, action_name: str, *, 
         if action_name == "merge":
             _merge(session, user, case, into)
         elif action_name == "evaluate":
-            if rating is None or not 1 <= int(rating) <= 5:
-                raise InvalidInput("evaluate needs a rating from 1 to 5", code="bad_rating")
+            if rating is None or not RATINGS[0] <= int(rating) <= RATINGS[1]:
+                raise InvalidInput(f"evaluate needs a rating from {RATINGS[0]} to {RATINGS[1]}", code="bad_rating")
             case.rating = int(rating)
             case.state = "evaluated"
         else:
