@@ -8,7 +8,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from grid_app.access.scope import readable_cases
+from grid_app.access.scope import case_area_clause, readable_cases
 from grid_app.cases import clock, dates, workflow
 from grid_app.models import LEVELS, STATES, Case, Category, Community, Grid
 from grid_app.places.hierarchy import parse_bbox, parse_paging
@@ -34,6 +34,8 @@ class CaseFilter:
     text: str | None = None
     unlocated: bool | None = None
     reported_by_me: bool = False  # ?reported=me: the cases the caller logged, wherever they are
+    # ?area=mine: only the cases of the area the caller works; ?area=other: only those outside it (reported ones)
+    area: str | None = None
     order: str = "newest"
     limit: int = 50
     offset: int = 0
@@ -54,13 +56,16 @@ def parse_filter(args) -> CaseFilter:
     reported = args.get("reported") or None
     if reported not in (None, "me"):
         raise InvalidInput("reported takes one value: me", code="bad_filter")
+    area = args.get("area") or None
+    if area not in (None, "mine", "other"):
+        raise InvalidInput("area must be mine or other", code="bad_filter")
     return CaseFilter(
         state=state, category=args.get("category") or None, grid=args.get("grid") or None,
         community=args.get("community") or None, level=level,
         overdue=_bool(args.get("overdue"), "overdue"), bbox=parse_bbox(args.get("bbox")),
         since=_time(args.get("since"), "since"), until=_time(args.get("until"), "until"),
         text=(args.get("text") or "").strip() or None,
-        unlocated=_bool(args.get("unlocated"), "unlocated"), reported_by_me=reported == "me",
+        unlocated=_bool(args.get("unlocated"), "unlocated"), reported_by_me=reported == "me", area=area,
         order=order, limit=limit, offset=offset)
 
 
@@ -81,6 +86,8 @@ def _time(value, name):
 def matching(query, user, f: CaseFilter):
     """Limit a select over Case to the cases the user may read that the filters pick."""
     query = filtered(readable_cases(query, user), f)
+    if f.area:
+        query = query.where(case_area_clause(user) if f.area == "mine" else ~case_area_clause(user))
     return query.where(Case.reporter_id == user.id) if f.reported_by_me else query
 
 

@@ -31,7 +31,9 @@ CASE_FILTERS = [{"name": n, "in": "query", "schema": {"type": t}} for n, t in (
     ("level", "string"), ("overdue", "boolean"), ("unlocated", "boolean"), ("bbox", "string"))] + PERIOD + [
     {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("text", "order")] + [
     {"name": "reported", "in": "query", "schema": {"type": "string", "enum": ["me"]},
-     "description": "only the cases the caller logged (followed read-only outside their area)"}] + PAGING
+     "description": "only the cases the caller logged (followed read-only outside their area)"},
+    {"name": "area", "in": "query", "schema": {"type": "string", "enum": ["mine", "other"]},
+     "description": "mine: only the cases of the area the caller works; other: only those outside it"}] + PAGING
 CASE_ID = [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 GROUP = {"name": "group", "in": "query", "schema": {"type": "string", "enum": list(indicators.GROUPS)}}
 # OpenAPI 3.0 (JSON Schema draft 4): exclusiveMinimum is a flag on minimum, not a number.

@@ -192,3 +192,13 @@ def test_reported_by_me_lists_what_i_logged_anywhere(session, users, login, case
     assert [c["id"] for c in mine] == [own.id] and mine[0]["description"] == "CASE-MINE in B"
     assert client.get("/api/v1/cases?reported=someone").status_code == 400
     assert str(own.id) in client.get("/api/v1/exports/cases.csv?reported=me").get_data(as_text=True)
+
+
+def test_area_filter_separates_my_work_from_what_i_only_reported(session, users, login, cases):
+    own, _ = log_case(session, users["worker"], 700, 300, description="CASE-MINE in B")
+    client = login("worker")
+    mine = {c["id"] for c in client.get("/api/v1/cases?area=mine&limit=5000").get_json()["cases"]}
+    other = {c["id"] for c in client.get("/api/v1/cases?reported=me&area=other").get_json()["cases"]}
+    assert cases["A1"].id in mine and own.id not in mine
+    assert other == {own.id}
+    assert client.get("/api/v1/cases?area=everywhere").status_code == 400

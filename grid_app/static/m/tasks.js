@@ -88,7 +88,7 @@
     const note = document.getElementById("tasks-note");
     let r;
     try {
-      r = await M.api("/cases?order=deadline&limit=200&state=" + OPEN);
+      r = await M.api("/cases?order=deadline&limit=200&area=mine&state=" + OPEN);
     } catch (e) {
       r = { status: 0 };
     }
@@ -103,12 +103,32 @@
     }
   }
 
+  /** Cases I logged outside the grids I work: followed read-only, as their own grid handles them. */
+  async function loadReported() {
+    let r;
+    try {
+      r = await M.api("/cases?reported=me&area=other&order=newest&limit=20&state=" + OPEN);
+    } catch (e) {
+      return;
+    }
+    if (!r.ok) return;
+    const elsewhere = r.body.cases;
+    document.getElementById("reported-section").hidden = elsewhere.length === 0;
+    document.getElementById("reported-list").innerHTML = elsewhere.map((c) => `
+      <li class="m-item"><a href="${caseUrl(c.id)}">
+        <div class="m-item-head"><strong>${M.esc(c.category.name)}</strong>
+          <span class="m-state st-${M.esc(c.state)}">${M.esc(M.BOOT.states[c.state] || c.state)}</span></div>
+        <p class="m-item-text">${M.esc(c.description)}</p>
+        <p class="m-item-meta"><span>${M.esc(c.grid ? c.grid.name : T.unlocated)}</span><span class="m-id">#${c.id}</span></p>
+      </a></li>`).join("");
+  }
+
   window.addEventListener("outbox-change", () => {
     renderOutbox();
     clearTimeout(window.__reloadCases);
     window.__reloadCases = setTimeout(loadCases, 800);  // a case just sent joins the task list
   });
-  window.addEventListener("online", loadCases);
+  window.addEventListener("online", () => { loadCases(); loadReported(); });
   /** Fetch what the pages need through the service worker, so it has them for offline use. */
   function warm() {
     if (!navigator.serviceWorker) return;
@@ -121,11 +141,12 @@
       grids();
     } else {
       // First visit: this page loaded before the worker took over, so fetch again through it.
-      navigator.serviceWorker.addEventListener("controllerchange", () => { grids(); loadCases(); }, { once: true });
+      navigator.serviceWorker.addEventListener("controllerchange", () => { grids(); loadCases(); loadReported(); }, { once: true });
     }
   }
 
   renderOutbox();
   loadCases();
+  loadReported();
   warm();
 })();
