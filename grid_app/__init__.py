@@ -20,18 +20,16 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(build_config(app.instance_path, config))
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from flask_babel import get_locale
-
     from grid_app import models  # noqa: F401  (registers the tables before Alembic looks)
     from grid_app.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from grid_app.platform.i18n import select_locale
+    from grid_app.platform.i18n import select_locale, ui_language
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(get_locale=get_locale)
+    app.jinja_env.globals.update(ui_language=ui_language)
     limiter.init_app(app)
 
     from grid_app.web import register_blueprints

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from grid_app.cases import indicators
 from grid_app.extensions import db
 from grid_app.platform import tables
 from grid_app.platform.errors import InvalidInput
+from grid_app.platform.i18n import ui_language
 
 bp = Blueprint("api_indicators", __name__, url_prefix="/api/v1")
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
@@ -28,7 +28,7 @@ def get_indicators():
     if fmt == "json":
         return jsonify({"group": group, "since": period.since.isoformat(), "until": period.until.isoformat(),
                         "rows": rows})
-    lang = get_locale().language if get_locale() else "zh"
+    lang = ui_language()
     data = (tables.to_csv if fmt == "csv" else tables.to_xlsx)(rows, indicators.COLUMNS, lang)
     name = f"indicators-{group}-{period.since:%Y%m%d}-{period.until:%Y%m%d}.{fmt}"
     return Response(data, mimetype=MIMETYPES[fmt], headers={"Content-Disposition": f"attachment; filename={name}"})

@@ -6,7 +6,6 @@ import json
 import os
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -16,6 +15,7 @@ from grid_app.access.scope import MAY_LOG_CASES, get_case
 from grid_app.cases import usage, workflow
 from grid_app.extensions import db
 from grid_app.platform import reference
+from grid_app.platform.i18n import ui_language
 
 bp = Blueprint("mobile", __name__, url_prefix="/m")
 
@@ -59,7 +59,7 @@ def tile_layer() -> dict:
 
 
 def _zh() -> bool:
-    return get_locale().language == "zh"
+    return ui_language() == "zh"
 
 
 def _names() -> dict:
