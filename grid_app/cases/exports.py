@@ -1,4 +1,4 @@
-"""Exports: cases and indicators as CSV, Excel and GeoJSON; the hierarchy as GeoJSON and GeoPackage.
+"""Exports: cases and indicators as CSV, Excel and GeoJSON (the hierarchy's are in places/export.py).
 
 Case exports stream: rows come through a server-side cursor (yield_per) into a generator (CSV,
 GeoJSON) or openpyxl's write-only workbook (Excel), so a year of cases never sits in memory.
@@ -10,17 +10,13 @@ import json
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
-import numpy as np
-import pyogrio.raw
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from grid_app.access.scope import place_clause
 from grid_app.cases import clock, workflow
 from grid_app.cases.queries import ORDERS, CaseFilter, matching
-from grid_app.models import Building, Case, Category, Community, Grid, ResidentialArea, Street, User
+from grid_app.models import Case, Category, Community, Grid, Street, User
 from grid_app.platform import tables
-from grid_app.platform.errors import InvalidInput
 
 CHUNK = 1000
 CASE_COLUMNS = [  # key, Chinese heading, English heading
@@ -99,84 +95,3 @@ def indicator_features(session: Session, group: str, rows: list[dict]) -> Iterat
                                   .where(model.code.in_(codes))).all()) if codes else {}
     for row in rows:
         yield {**row, "_geometry": json.loads(shapes[row["code"]]) if row["code"] in shapes else None}
-
-
-# --- the hierarchy ------------------------------------------------------------------------------
-
-def _code_of(model, key):
-    return select(model.code).where(model.id == key).scalar_subquery()
-
-
-LAYERS = {  # name: (model, [(field, column expression builder)])
-    "streets": (Street, lambda: [Street.code, Street.name]),
-    "communities": (Community, lambda: [Community.code, Community.name,
-                                        _code_of(Street, Community.street_id).label("street_code")]),
-    "grids": (Grid, lambda: [Grid.code, Grid.name, _code_of(Community, Grid.community_id).label("community_code"),
-                             Grid.workers]),
-    "residential-areas": (ResidentialArea, lambda: [
-        ResidentialArea.code, ResidentialArea.name,
-        _code_of(Community, ResidentialArea.community_id).label("community_code"),
-        _code_of(Grid, ResidentialArea.grid_id).label("grid_code")]),
-    "buildings": (Building, lambda: [
-        Building.code, Building.name, _code_of(Community, Building.community_id).label("community_code"),
-        _code_of(ResidentialArea, Building.residential_area_id).label("residential_area_code"),
-        _code_of(Grid, Building.grid_id).label("grid_code"), Building.floors, Building.households,
-        Building.residents]),
-}
-INT_FIELDS = {"floors", "households", "residents"}
-
-
-def parse_layers(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
-    """Layer names from 'grids,buildings' (default when empty), or InvalidInput."""
-    names = tuple(n.strip() for n in (raw or "").split(",") if n.strip()) or default
-    unknown = [n for n in names if n not in LAYERS]
-    if unknown:
-        raise InvalidInput(f"layer must be among {', '.join(LAYERS)}; got {', '.join(unknown)}", code="bad_layer")
-    return names
-
-
-def layer_query(layer: str, user: User, geometry):
-    """A select of the layer's fields and ``geometry(model.geom)`` limited to the user's scope."""
-    model, fields = LAYERS[layer]
-    return (select(*fields(), geometry(model.geom).label("geometry"))
-            .where(place_clause(user, model)).order_by(model.code))
-
-
-def hierarchy_rows(session: Session, layer: str, user: User) -> Iterator[dict]:
-    """A layer's features as dicts with a GeoJSON geometry under '_geometry', streamed."""
-    query = layer_query(layer, user, lambda g: func.ST_AsGeoJSON(g, 7))
-    for row in session.execute(query.execution_options(yield_per=CHUNK)):
-        item = dict(row._mapping)
-        item["_geometry"] = json.loads(item.pop("geometry"))
-        yield item
-
-
-def write_gpkg(session: Session, layers: tuple[str, ...], user: User, path: str) -> dict[str, int]:
-    """Write the layers into one GeoPackage (EPSG:4326), a chunk at a time; return features per layer."""
-    counts = {}
-    for layer in layers:
-        name = layer.replace("-", "_")  # GIS tools dislike '-' in table names
-        result = session.execute(layer_query(layer, user, func.ST_AsBinary).execution_options(yield_per=CHUNK))
-        fields = [k for k in result.keys() if k != "geometry"]
-        counts[name] = 0
-        for chunk in result.partitions():
-            _write_chunk(path, name, fields, chunk, append=counts[name] > 0)
-            counts[name] += len(chunk)
-        if counts[name] == 0:  # an empty layer still tells the reader nothing is in scope
-            _write_chunk(path, name, fields, [], append=False)
-    return counts
-
-
-def _write_chunk(path: str, layer: str, names: list[str], rows, append: bool) -> None:
-    data, masks = [], []
-    for i, name in enumerate(names):
-        values = [r[i] for r in rows]
-        if name in INT_FIELDS:
-            masks.append(np.array([v is None for v in values], dtype=bool))
-            data.append(np.array([0 if v is None else v for v in values], dtype=np.int64))
-        else:
-            masks.append(None)
-            data.append(np.array(values, dtype=object))
-    geometry = np.array([bytes(r[-1]) for r in rows], dtype=object)
-    pyogrio.raw.write(path, geometry, data, names, field_mask=masks, layer=layer, driver="GPKG",
-                      geometry_type="MultiPolygon", crs="EPSG:4326", encoding="UTF-8", append=append)
