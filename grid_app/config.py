@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from grid_app.people.crypto import check_production
 from grid_app.platform import localdb
 
 ENV_SETTINGS = {
@@ -29,6 +30,8 @@ ENV_SETTINGS = {
     "OPEN311_CONTACT": str,
     "TRUST_PROXY_HOPS": int,
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
+    "GRID_APP_PERSONAL_DATA_KEY": str,
+    "GRID_APP_PERSONAL_DATA_OLD_KEYS": str,
 }
 
 
@@ -94,6 +97,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
             raise ValueError("GRID_APP_ENV=production needs SECRET_KEY set to a random string of 32+ characters")
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+        check_production(config)  # ID numbers and phones are encrypted under a key from the environment
     if not config.get("UPLOAD_DIR"):
         config["UPLOAD_DIR"] = os.path.join(instance_path, "uploads")
     return config

@@ -25,7 +25,8 @@ def test_production_needs_a_real_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ValueError, match="SECRET_KEY"):
         create_app({"DATABASE_URL": "postgresql+psycopg2://x@/y"})
-    app = create_app({"DATABASE_URL": "postgresql+psycopg2://x@/y", "SECRET_KEY": "k" * 40})
+    app = create_app({"DATABASE_URL": "postgresql+psycopg2://x@/y", "SECRET_KEY": "k" * 40,
+                      "GRID_APP_PERSONAL_DATA_KEY": "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s="})  # production needs both
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
