@@ -5,12 +5,10 @@ import os
 
 from flask import Flask
 
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
 
 def create_app(config: dict | None = None) -> Flask:
     """The application factory: config layered defaults → environment → ``config``."""
-    from grid_app.config import build_config
+    from grid_app.config import PROJECT_ROOT, build_config
 
     app = Flask(
         __name__,

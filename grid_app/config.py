@@ -6,6 +6,9 @@ import os
 from grid_app.people.crypto import check_production
 from grid_app.platform import localdb
 
+# The checkout (or installed tree) holding templates/, geodata/ and instance/.
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 ENV_SETTINGS = {
     # name: converter
     "SECRET_KEY": str,

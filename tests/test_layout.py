@@ -20,8 +20,6 @@ KNOWN_LONG = {  # path: why it is still over MAX_LINES
     "scripts/soak.py": "the fault-injection soak run, one script; not split yet (reported to the lead)",
 }
 KNOWN_EDGES = {  # (importer, imported): why the circle through it stays for now
-    ("grid_app.cli.demo", "grid_app"): "PROJECT_ROOT from the factory's package, whose create_app imports "
-                                       "grid_app.cli (reported to the lead: move PROJECT_ROOT beside the config)",
 }
 
 

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask_migrate import upgrade
 
-from grid_app import PROJECT_ROOT
+from grid_app.config import PROJECT_ROOT
 from grid_app.cli.atomic import finish, grid_cli, mark_saved
 from grid_app.cli.coverage import refresh_coverage
 from grid_app.extensions import db

@@ -55,7 +55,7 @@ SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
 ) t WHERE t.geom IS NOT NULL
 """.format(extent=EXTENT, none=NO_RESIDENTS, unsnapped=UNSNAPPED, nofacility=NO_FACILITY, uncovered=UNCOVERED,
            near=COVERED[0], mid=COVERED[1], far=COVERED[2])
-LAYERS = {"buildings": _BUILDING_SQL, "coverage": _COVERAGE_SQL}
+TILE_LAYERS = {"buildings": _BUILDING_SQL, "coverage": _COVERAGE_SQL}  # tile layers, not hierarchy layers
 
 
 def _tile_centre(z: int, x: int, y: int) -> tuple[float, float]:
@@ -83,13 +83,13 @@ def gcj02_offset_m(z: int, x: int, y: int) -> tuple[float, float]:
 def tile(session: Session, layer: str, z: int, x: int, y: int, *, visible: list[int] | None,
          community: str | None = None, gcj02: bool = False, params: dict | None = None) -> bytes:
     """One Mapbox vector tile of a layer limited to the visible community ids (None: all); empty bytes when nothing is there."""
-    if layer not in LAYERS:
-        raise NotFound(f"no tile layer {layer!r}; one of {', '.join(LAYERS)}", code="layer_not_found")
+    if layer not in TILE_LAYERS:
+        raise NotFound(f"no tile layer {layer!r}; one of {', '.join(TILE_LAYERS)}", code="layer_not_found")
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist", code="bad_tile")
     dx, dy = gcj02_offset_m(z, x, y) if gcj02 else (0.0, 0.0)
     pad = 2 * math.pi * _R / 2 ** z * 64 / EXTENT + abs(dx) + abs(dy)  # the buffer, and what the shift moves in
-    data = session.execute(text(LAYERS[layer]), {"z": z, "x": x, "y": y, "dx": dx, "dy": dy, "pad": pad,
+    data = session.execute(text(TILE_LAYERS[layer]), {"z": z, "x": x, "y": y, "dx": dx, "dy": dy, "pad": pad,
                                                   "community": community, "visible": visible,
                                                   **(params or {})}).scalar()
     return bytes(data or b"")

@@ -51,7 +51,6 @@ _SIDEWALK = frozenset({"both", "left", "right", "yes"})
 _FORWARD = frozenset({"yes", "true", "1"})
 _REVERSE = frozenset({"-1", "reverse"})
 ONEWAY_FOOT_FIELDS = ("oneway:foot", "oneway_foot")
-CLASS_FIELDS = ("highway", "fclass", "kind")
 
 
 @dataclass(frozen=True)
