@@ -20,7 +20,7 @@ from grid_app.web.api_cases import photo_url
 
 bp = Blueprint("case_pages", __name__)
 PAGE_SIZE = 50
-FILTER_KEYS = ("state", "category", "grid", "level", "overdue", "text", "since", "until")
+FILTER_KEYS = ("state", "category", "grid", "community", "level", "overdue", "text", "since", "until", "reported", "area")
 
 
 @bp.app_template_filter("local_time")

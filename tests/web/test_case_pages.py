@@ -130,3 +130,15 @@ def test_english_on_request(session, users, app, login):
     case = _case(session, users, app)
     page = login("secretary").get(f"/cases/{case.id}?lang=en").get_data(as_text=True)
     assert "Timeline" in page and "Register" in page
+
+
+def test_desk_list_honours_community_and_reported(login, session, users):
+    from ..cases.helpers import log_case
+    from .. import district
+    mine, _ = log_case(session, users["worker"], 700, 300, description="DESK-REPORTED in B")
+    other, _ = log_case(session, users["admin"], 100, 300, description="DESK-IN-A1")
+    client = login("worker")
+    assert "DESK-REPORTED" in client.get("/cases?reported=me").get_data(as_text=True)
+    assert "DESK-IN-A1" not in client.get("/cases?reported=me").get_data(as_text=True)
+    page = client.get(f"/cases?community={district.COMM_B}").get_data(as_text=True)
+    assert "DESK-REPORTED" in page and "DESK-IN-A1" not in page
