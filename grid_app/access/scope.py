@@ -11,13 +11,16 @@ asks this module; out of scope looks absent (filtered out of lists, 404 for a na
   anywhere. Reporting is not owning: a reporter reads the cases they logged, but acts on them only
   when the case's place is in their area.
 - A case hidden by an administrator is absent for everyone else.
+- The household register is read per grid: a worker reads the residents of their grids' buildings, a
+  secretary the community's, an admin all; a street officer, a planner and the api role read none
+  (counts only, from building.residents). Revealing a full ID number or phone: resident_reveal_roles.
 """
 from __future__ import annotations
 
 from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from grid_app.models import Case, Community, Grid, Street, User, user_grid
+from grid_app.models import Building, Case, Community, Grid, Household, Resident, Street, User, user_grid
 from grid_app.platform.errors import Forbidden, NotFound
 
 READ_ALL = ("admin", "planner", "api")
@@ -189,6 +192,49 @@ def street_in_scope(session: Session, user: User, code: str) -> Street:
     if street is None or not (sees_everything(user) or (user.role == "street" and user.street_id == street.id)):
         raise NotFound(f"no street with code {code!r}", code="street_not_found")
     return street
+
+
+REGISTER_ROLES = ("admin", "secretary", "worker")  # who may read residents (masked)
+REVEAL_ROLES = ("admin", "secretary")  # who may reveal a full ID number or phone (audited)
+
+
+def _register_building_ids(user: User):
+    """A select of the building ids whose register the user reads (None: all)."""
+    if user.role == "admin":
+        return None
+    if user.role == "secretary":
+        return select(Building.id).where(Building.community_id == user.community_id)
+    if user.role == "worker":
+        return select(Building.id).where(Building.grid_id.in_(_own_grids(user)))
+    return select(Building.id).where(false())
+
+
+def building_register_clause(user: User):
+    """A WHERE clause over Building: the buildings whose households and residents the user reads."""
+    visible = _register_building_ids(user)
+    return true() if visible is None else Building.id.in_(visible)
+
+
+def household_clause(user: User):
+    """A WHERE clause over Household: the flats whose register the user reads."""
+    visible = _register_building_ids(user)
+    return true() if visible is None else Household.building_id.in_(visible)
+
+
+def resident_clause(user: User):
+    """A WHERE clause over Resident: the residents the user reads (masked)."""
+    visible = _register_building_ids(user)
+    if visible is None:
+        return true()
+    return Resident.household_id.in_(select(Household.id).where(Household.building_id.in_(visible)))
+
+
+def require_register_role(user: User, reveal: bool = False) -> None:
+    """Refuse roles that read no register (street, planner, api), or that may not reveal."""
+    allowed = REVEAL_ROLES if reveal else REGISTER_ROLES
+    if user.role not in allowed:
+        what = "reveal ID numbers and phones" if reveal else "read the household register (counts only)"
+        raise Forbidden(f"role {user.role!r} may not {what}", code="forbidden")
 
 
 def visible_community_ids(session: Session, user: User) -> list[int] | None:

@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         api_hierarchy,
         api_indicators,
         api_moderation,
+        api_people,
         auth,
         case_pages,
         dashboard,
@@ -36,7 +37,7 @@ def register_blueprints(app: Flask) -> None:
     replica.register(app)
     security.register(app)
     input_guard.register(app)
-    for module in (api_hierarchy, api_cases, api_moderation, api_indicators, api_coverage, api_exports, open311, pages, auth,
+    for module in (api_hierarchy, api_cases, api_moderation, api_people, api_indicators, api_coverage, api_exports, open311, pages, auth,
                    health, openapi, case_pages, maps, dashboard, mobile):
         app.register_blueprint(module.bp)
 

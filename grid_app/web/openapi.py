@@ -11,6 +11,7 @@ from grid_app.cases import dates, indicators, intake, transitions, workflow
 from grid_app.cases.moderation import MAX_REASON
 from grid_app.config import Defaults
 from grid_app.coverage.service import LIMIT_MINUTES
+from grid_app.people import queries as people_queries
 from grid_app.places import export, hierarchy, locate
 from grid_app.web import api_cases, input_guard
 from grid_app.web.auth import MAX_LABEL
@@ -60,6 +61,7 @@ TRANSITION = {"type": "object", "required": ["action"], "properties": {
     "rating": {"type": "integer", "minimum": transitions.RATINGS[0], "maximum": transitions.RATINGS[1]}}}
 
 REASON = {"type": "string", "minLength": 1, "maxLength": MAX_REASON}
+RESIDENT_ID = [{"name": "resident_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 
 # (path, method, summary, parameters, request body schema or None, success status, login needed)
 OPERATIONS = [
@@ -122,6 +124,18 @@ OPERATIONS = [
      [{"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["geojson", "gpkg"]}},
       {"name": "layer", "in": "query", "schema": {"type": "string"},
        "description": f"comma list of {', '.join(export.FIELDS)}"}], None, "200", True),
+    ("/api/v1/residents", "get", "Residents of the caller's register scope, masked (admin, secretary, worker)",
+     [{"name": "building", "in": "query", "schema": {"type": "string"}},
+      {"name": "grid", "in": "query", "schema": {"type": "string"}}, *PAGING], None, "200", True),
+    ("/api/v1/residents/{resident_id}", "get", "One resident, masked", RESIDENT_ID, None, "200", True),
+    ("/api/v1/residents/{resident_id}/reveal", "post",
+     "One full ID number or phone, with the reason in the audit log (the community's secretary, admin)", RESIDENT_ID,
+     {"type": "object", "required": ["field", "reason"], "properties": {
+         "field": {"type": "string", "enum": list(people_queries.REVEALABLE)},
+         "reason": {"type": "string", "minLength": 1, "maxLength": people_queries.MAX_REASON}}}, "200", True),
+    ("/api/v1/households", "get", "The flats of a building with their number of residents (no names)",
+     [{"name": "building", "in": "query", "required": True, "schema": {"type": "string"}}, *PAGING],
+     None, "200", True),
     ("/api/v1/openapi.json", "get", "This document", [], None, "200", False),
 ]
 

@@ -1,0 +1,56 @@
+"""JSON API for the household register: masked, scoped reads and the audited reveal."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user, login_required
+
+from grid_app.extensions import db
+from grid_app.people import queries
+from grid_app.people.crypto import app_keyring
+from grid_app.places.hierarchy import parse_paging
+from grid_app.platform.errors import InvalidInput
+
+bp = Blueprint("api_people", __name__, url_prefix="/api/v1")
+
+
+def _private(response):
+    response.headers["Cache-Control"] = "no-store"  # personal data: never kept by a proxy or the browser
+    return response
+
+
+@bp.get("/residents")
+@login_required
+def residents():
+    """Residents in the caller's scope, masked: ?building=CODE or ?grid=CODE, limit, offset."""
+    limit, offset = parse_paging(request.args.get("limit"), request.args.get("offset"))
+    return _private(jsonify(queries.list_residents(
+        db.session, current_user, app_keyring(current_app), building=request.args.get("building"),
+        grid=request.args.get("grid"), limit=limit, offset=offset)))
+
+
+@bp.get("/residents/<int:resident_id>")
+@login_required
+def resident(resident_id: int):
+    """One resident, masked."""
+    found = queries.get_resident(db.session, current_user, resident_id)
+    return _private(jsonify(queries.resident_json(found, app_keyring(current_app))))
+
+
+@bp.post("/residents/<int:resident_id>/reveal")
+@login_required
+def reveal(resident_id: int):
+    """{"field": "id_number"|"phone", "reason": text}: one full value, audited (secretary, admin)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput('body must be JSON {"field": "id_number"|"phone", "reason": "..."}', code="bad_body")
+    return _private(jsonify(queries.reveal(db.session, current_user, app_keyring(current_app), resident_id,
+                                           body.get("field"), body.get("reason"))))
+
+
+@bp.get("/households")
+@login_required
+def households():
+    """The flats of a building in the caller's scope: ?building=CODE (counts of residents, no names)."""
+    limit, offset = parse_paging(request.args.get("limit"), request.args.get("offset"))
+    return _private(jsonify(queries.list_households(db.session, current_user, building=request.args.get("building"),
+                                                    limit=limit, offset=offset)))
