@@ -116,3 +116,20 @@ def test_reimport_after_key_rotation_finds_the_old_rows(cli, session, app, tmp_p
     assert res.exit_code == 0 and "0 new, 3 updated" in res.output, res.output
     wang = session.scalar(select(Resident).where(Resident.name == "王建国"))
     assert not rotated.needs_rekey(wang.id_cipher) and rotated.decrypt("id_number", wang.id_cipher) == WANG
+
+
+def test_a_buildings_reimport_keeps_the_register_counts(cli, session, tmp_path):
+    from grid_app.places.importer import import_files
+
+    from ..district import write as write_district
+    assert run(cli, write_csv(tmp_path / "r.csv", rows())).exit_code == 0
+    folder = tmp_path / "district"
+    folder.mkdir()
+    files = [f for f in write_district(folder) if f.endswith("buildings.geojson")]
+    import_files(session, files, progress=False, commit=False)
+    courtyard = session.scalar(select(Building).where(Building.code == d.COURTYARD))
+    session.refresh(courtyard)
+    assert (courtyard.residents, courtyard.households) == (3, 2)  # not the file's estimate (130, 48)
+    tower = session.scalar(select(Building).where(Building.code == d.TOWER))
+    session.refresh(tower)
+    assert tower.residents == 390  # no register there: the file's figure

@@ -4,12 +4,14 @@ from __future__ import annotations
 import os
 
 from geoalchemy2.shape import from_shape
-from sqlalchemy import delete, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import delete, exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from grid_app.models import Community, Facility, FacilityType, PartyOrganisation, ResidentialArea, Street
+from grid_app.models.people import Household
 from grid_app.places.importer.problems import Problem
 from grid_app.places.importer.reader import SourceFile
 from grid_app.places.layers import MODELS
@@ -71,6 +73,10 @@ def write_source(session: Session, source: SourceFile, progress: bool) -> tuple[
         chunk = rows[start:start + BATCH]
         stmt = insert(table).values(chunk)
         updates = {c: stmt.excluded[c] for c in chunk[0] if c != "code"}
+        if source.layer == "buildings":  # a building with a household register keeps the register's counts
+            registered = exists(select(Household.id).where(Household.building_id == table.c.id))
+            for fld in ("households", "residents"):
+                updates[fld] = sql_case((registered, table.c[fld]), else_=stmt.excluded[fld])
         session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=updates))
     ids = code_ids(session, model, (r["code"] for r in rows))
     if source.layer in PARTY_OWNER:
