@@ -96,7 +96,7 @@ def resident_json(resident: Resident, keys: Keyring) -> dict:
 def reveal(session: Session, user: User, keys: Keyring, resident_id: int, field, reason) -> dict:
     """One full value for the community's secretary or an admin, with the reason in the audit log; commit."""
     scope.require_register_role(user, reveal=True)
-    if field not in REVEALABLE:
+    if not isinstance(field, str) or field not in REVEALABLE:  # a dict or list is no field name (nor hashable)
         raise InvalidInput(f"field must be one of {', '.join(REVEALABLE)}", code="bad_field")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON:
         raise InvalidInput(f"a reason of 1 to {MAX_REASON} characters is required", code="bad_reason")

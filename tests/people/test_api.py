@@ -101,7 +101,7 @@ def test_reveal_refused_to_other_roles(login, session, register, role):
 @pytest.mark.parametrize("body, code", [
     ({"field": "phone"}, "bad_reason"), ({"field": "phone", "reason": "  "}, "bad_reason"),
     ({"field": "name", "reason": "x"}, "bad_field"), ({"field": "phone", "reason": "x" * 501}, "bad_reason"),
-    ([], "bad_body"),
+    ([], "bad_body"), ({"field": {}, "reason": "x"}, "bad_field"), ({"field": ["phone"], "reason": "x"}, "bad_field"),
 ])
 def test_reveal_needs_a_field_and_a_reason(login, session, register, body, code):
     res = login("secretary").post(f"/api/v1/residents/{register['王建国']}/reveal", json=body)
