@@ -13,7 +13,9 @@ asks this module; out of scope looks absent (filtered out of lists, 404 for a na
 - A case hidden by an administrator is absent for everyone else.
 - The household register is read per grid: a worker reads the residents of their grids' buildings, a
   secretary the community's, an admin all; a street officer, a planner and the api role read none
-  (counts only, from building.residents). Revealing a full ID number or phone: resident_reveal_roles.
+  (counts only, from building.residents). Revealing a full ID number or phone: REVEAL_ROLES. Care
+  tags and visits follow the resident: whoever reads a resident reads and records their visits, and
+  care tags only show to CARE_TAG_ROLES.
 """
 from __future__ import annotations
 
@@ -227,6 +229,14 @@ def resident_clause(user: User):
     if visible is None:
         return true()
     return Resident.household_id.in_(select(Household.id).where(Household.building_id.in_(visible)))
+
+
+CARE_TAG_ROLES = ("admin", "secretary", "worker")  # who may see care tags (a sensitive category)
+
+
+def may_see_care_tags(user: User) -> bool:
+    """True for the roles that see residents' care tags (their grid workers, secretary, admins)."""
+    return user.role in CARE_TAG_ROLES
 
 
 def require_register_role(user: User, reveal: bool = False) -> None:

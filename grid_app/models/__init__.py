@@ -1,6 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on Base.metadata."""
 from grid_app.models.audit import AuditEvent
 from grid_app.models.base import Base
+from grid_app.models.care import VISIT_KINDS, CareLevel, CareTag, ResidentCare, Visit  # noqa: F401  (care plans, visits)
 from grid_app.models.cases import CHANNELS, LEVELS, OPEN_STATES, STATES, Case, CaseEvent, CasePhoto, Category
 from grid_app.models.facilities import FACILITY_TYPES, Facility, FacilityType
 from grid_app.models.hierarchy import Building, Community, Grid, PartyOrganisation, ResidentialArea, Street

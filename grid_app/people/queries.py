@@ -23,7 +23,8 @@ def _building(session: Session, user: User, code: str) -> Building:
     return found
 
 
-def _grid(session: Session, user: User, code: str) -> Grid:
+def grid_in_scope(session: Session, user: User, code: str) -> Grid:
+    """The grid if its register is in the user's scope; NotFound otherwise."""
     visible = scope.grid_ids(user)
     query = select(Grid).where(Grid.code == code)
     if visible is not None:
@@ -44,7 +45,7 @@ def list_residents(session: Session, user: User, keys: Keyring, *, building: str
     if building:
         where.append(Household.building_id == _building(session, user, building).id)
     if grid:
-        where.append(Building.grid_id == _grid(session, user, grid).id)
+        where.append(Building.grid_id == grid_in_scope(session, user, grid).id)
     base = select(Resident).join(Household, Resident.household_id == Household.id).join(
         Building, Household.building_id == Building.id).where(and_(*where))
     total = session.scalar(select(func.count()).select_from(base.subquery()))

@@ -1,11 +1,11 @@
-"""Reference data kept as code lists: facility types and case categories."""
+"""Reference data kept as code lists: facility types, case categories, care levels and tags."""
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from grid_app.models import FACILITY_TYPES, Category, FacilityType
+from grid_app.models import FACILITY_TYPES, CareLevel, CareTag, Category, FacilityType
 
 
 def seed_reference_data(session: Session) -> None:
@@ -16,6 +16,7 @@ def seed_reference_data(session: Session) -> None:
         index_elements=["code"],
         set_={k: stmt.excluded[k] for k in ("name", "name_en", "circle_minutes")}))
     seed_categories(session)
+    seed_care(session)
 
 
 # (code, name, English name, group, default level, hours per step register/dispatch/handle/verify,
@@ -68,3 +69,32 @@ def active_categories(session: Session) -> list[Category]:
 def facility_types(session: Session) -> list[FacilityType]:
     """The facility types in their seeded order."""
     return list(session.scalars(select(FacilityType).order_by(FacilityType.id)))
+
+
+# Care levels (code, name, English name, home visit every N days, phone call every N days): the
+# red / yellow / green practice of the field; a district changes the rows, not the code.
+CARE_LEVELS = [
+    ("red", "红色", "Red", 7, 1),
+    ("yellow", "黄色", "Yellow", 14, 7),
+    ("green", "绿色", "Green", 30, 14),
+]
+# Care tags (code, name, English name, sensitive: health, disability, welfare, minors — PIPL Art. 28).
+CARE_TAGS = [
+    ("elderly_alone", "独居老人", "Elderly person living alone", True),
+    ("disabled", "残疾人", "Person with a disability", True),
+    ("dibao", "低保", "Minimum living allowance (dibao)", True),
+    ("veteran", "退役军人", "Veteran", False),
+    ("left_behind_child", "留守儿童", "Left-behind child", True),
+    ("empty_nest", "空巢老人", "Empty-nest elderly person", True),
+    ("serious_illness", "大病患者", "Person with a serious illness", True),
+]
+
+
+def seed_care(session: Session) -> None:
+    """Insert the care levels and tags; rows a district already changed keep their values (idempotent)."""
+    session.execute(insert(CareLevel.__table__).values(
+        [{"code": c, "name": n, "name_en": e, "visit_days": v, "call_days": p} for c, n, e, v, p in CARE_LEVELS]
+    ).on_conflict_do_nothing(index_elements=["code"]))
+    session.execute(insert(CareTag.__table__).values(
+        [{"code": c, "name": n, "name_en": e, "sensitive": s} for c, n, e, s in CARE_TAGS]
+    ).on_conflict_do_nothing(index_elements=["code"]))

@@ -1,11 +1,11 @@
-"""JSON API for the household register: masked, scoped reads and the audited reveal."""
+"""JSON API for the household register and visits: masked, scoped reads, the audited reveal, visits sent once."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 
 from grid_app.extensions import db
-from grid_app.people import queries
+from grid_app.people import queries, visits
 from grid_app.people.crypto import app_keyring
 from grid_app.places.hierarchy import parse_paging
 from grid_app.platform.errors import InvalidInput
@@ -54,3 +54,30 @@ def households():
     limit, offset = parse_paging(request.args.get("limit"), request.args.get("offset"))
     return _private(jsonify(queries.list_households(db.session, current_user, building=request.args.get("building"),
                                                     limit=limit, offset=offset)))
+
+
+@bp.get("/visits/due")
+@login_required
+def visits_due():
+    """Key residents with their next visit due, overdue first: ?grid=CODE, limit, offset."""
+    limit, offset = parse_paging(request.args.get("limit"), request.args.get("offset"))
+    return _private(jsonify(visits.due_list(db.session, current_user, grid=request.args.get("grid"),
+                                            limit=limit, offset=offset)))
+
+
+@bp.post("/visits")
+@login_required
+def record_visit():
+    """Record a visit; the same idempotency_key again answers 200 with the visit already stored."""
+    data = visits.parse_visit(request.get_json(silent=True))
+    visit, created = visits.record_visit(db.session, current_user, data)
+    return _private(jsonify(visits.visit_json(visit))), 201 if created else 200
+
+
+@bp.get("/residents/<int:resident_id>/visits")
+@login_required
+def resident_visits(resident_id: int):
+    """One resident's visits, newest first."""
+    limit, offset = parse_paging(request.args.get("limit"), request.args.get("offset"))
+    return _private(jsonify(visits.resident_visits(db.session, current_user, resident_id,
+                                                   limit=limit, offset=offset)))

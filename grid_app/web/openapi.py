@@ -10,8 +10,10 @@ from flask import Blueprint, jsonify
 from grid_app.cases import dates, indicators, intake, transitions, workflow
 from grid_app.cases.moderation import MAX_REASON
 from grid_app.config import Defaults
+from grid_app.models.care import VISIT_KINDS
 from grid_app.coverage.service import LIMIT_MINUTES
 from grid_app.people import queries as people_queries
+from grid_app.people import visits as people_visits
 from grid_app.places import export, hierarchy, locate
 from grid_app.web import api_cases, input_guard
 from grid_app.web.auth import MAX_LABEL
@@ -135,6 +137,21 @@ OPERATIONS = [
          "reason": {"type": "string", "minLength": 1, "maxLength": people_queries.MAX_REASON}}}, "200", True),
     ("/api/v1/households", "get", "The flats of a building with their number of residents (no names)",
      [{"name": "building", "in": "query", "required": True, "schema": {"type": "string"}}, *PAGING],
+     None, "200", True),
+    ("/api/v1/visits/due", "get", "Key residents with their next visit due, overdue first (masked; care tags "
+     "for the residents' grid workers, secretary and admins)",
+     [{"name": "grid", "in": "query", "schema": {"type": "string"}}, *PAGING], None, "200", True),
+    ("/api/v1/visits", "post", "Record a visit (home, phone, video) once per idempotency key; "
+     f"a home visit more than {people_visits.FAR_FROM_HOME_M} m from the building is flagged far_from_home", [],
+     {"type": "object", "required": ["resident_id", "kind", "idempotency_key"], "properties": {
+         "resident_id": {"type": "integer", "minimum": 1},
+         "kind": {"type": "string", "enum": list(VISIT_KINDS)},
+         "finding": {"type": "string", "maxLength": people_visits.MAX_FINDING},
+         "follow_up": {"type": "boolean"},
+         "lon": {"type": "number"}, "lat": {"type": "number"}, "crs": CRS,
+         "at": {"type": "string", "format": "date-time"},
+         "idempotency_key": {"type": "string", "pattern": intake.KEY_PATTERN.pattern}}}, "201", True),
+    ("/api/v1/residents/{resident_id}/visits", "get", "One resident's visits, newest first", RESIDENT_ID + PAGING,
      None, "200", True),
     ("/api/v1/openapi.json", "get", "This document", [], None, "200", False),
 ]
