@@ -1,8 +1,7 @@
 """Security headers on every response, and trusting a reverse proxy's forwarded headers."""
 from __future__ import annotations
 
-from flask import Flask
-from flask_login import current_user
+from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Folium writes its map set-up as inline scripts, so scripts need 'unsafe-inline'; everything is
@@ -31,7 +30,9 @@ def register(app: Flask) -> None:
             response.headers.setdefault(name, value)
         # What a logged-in user is served is theirs: no shared cache keeps it, unless a route chose
         # its own caching (tiles) — send_file's default "no-cache" still lets a cache store it.
-        if current_user and current_user.is_authenticated and (
+        # The user a view already loaded: asking current_user here would cost every static file a query.
+        user = g.get("_login_user")
+        if user is not None and user.is_authenticated and (
                 "Cache-Control" not in response.headers or response.cache_control.no_cache):
             response.headers["Cache-Control"] = "private, no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
