@@ -34,14 +34,20 @@ def next_due(last_visit, interval_days, now):
     return func.coalesce(last_visit + func.make_interval(0, 0, 0, interval_days), now)
 
 
-def _plans():
-    """Per key resident, the shortest visit interval among their care levels."""
+def interval_plans():
+    """Per key resident, the shortest visit interval among their care levels (resident_id, days)."""
     return (select(ResidentCare.resident_id, func.min(CareLevel.visit_days).label("days"))
             .join(CareLevel, ResidentCare.level_id == CareLevel.id).group_by(ResidentCare.resident_id).subquery())
 
 
-def _last_visits():
+def last_visits():
+    """Per visited resident, the time of the last visit (resident_id, last)."""
     return select(Visit.resident_id, func.max(Visit.at).label("last")).group_by(Visit.resident_id).subquery()
+
+
+def current_resident():
+    """A WHERE clause over Resident: still living here (not moved out, or moving out later)."""
+    return Resident.moved_out.is_(None) | (Resident.moved_out > func.current_date())
 
 
 def due_list(session: Session, user: User, *, grid: str | None = None, now: datetime | None = None,
@@ -50,9 +56,9 @@ def due_list(session: Session, user: User, *, grid: str | None = None, now: date
     scope.require_register_role(user)
     now = now or clock.now()
     at = literal(now, DateTime(timezone=True))
-    plans, last = _plans(), _last_visits()
+    plans, last = interval_plans(), last_visits()
     due = next_due(last.c.last, plans.c.days, at).label("due")
-    where = [scope.resident_clause(user), Resident.moved_out.is_(None) | (Resident.moved_out > func.current_date())]
+    where = [scope.resident_clause(user), current_resident()]
     if grid:
         where.append(Building.grid_id == grid_in_scope(session, user, grid).id)
     base = (select(Resident.id, last.c.last, due).join(plans, plans.c.resident_id == Resident.id)
