@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grid_app.models.base import Base
@@ -43,8 +44,8 @@ class Resident(Base):
     name: Mapped[str] = mapped_column(String(50))
     sex: Mapped[str] = mapped_column(String(1))
     birth_date: Mapped[date] = mapped_column(Date)
-    id_cipher: Mapped[str] = mapped_column(Text)
-    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    id_cipher: Mapped[str | None] = mapped_column(Text)  # None: no ID number yet (a young child, a foreigner)
+    id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     phone_cipher: Mapped[str | None] = mapped_column(Text)
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     relation: Mapped[str | None] = mapped_column(String(20))  # 与户主关系: 户主, 配偶, 子女...
@@ -58,4 +59,8 @@ class Resident(Base):
         CheckConstraint("sex IN ('男', '女')", name="sex"),
         CheckConstraint("residence_type IN ('户籍', '常住', '流动')", name="residence_type"),
         CheckConstraint("moved_out IS NULL OR moved_in IS NULL OR moved_out >= moved_in", name="moved_order"),
+        CheckConstraint("(id_cipher IS NULL) = (id_hash IS NULL)", name="id_pair"),
+        # Without an ID number a resident is one person per flat, name and birth date (what re-import matches).
+        Index("uq_resident_without_id", "household_id", "name", "birth_date", unique=True,
+              postgresql_where=text("id_hash IS NULL")),
     )
