@@ -89,6 +89,8 @@ class Case(Base):
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # hidden by an admin
     redacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # text removed by an admin
+    # 转为事件: the visit whose finding became this case (one case per visit; purging the visit keeps the case).
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id", ondelete="SET NULL"), unique=True)
 
     category: Mapped[Category] = relationship()
     community: Mapped[Community | None] = relationship()
