@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
         api_indicators,
         api_moderation,
         api_people,
+        api_people_figures,
         auth,
         case_pages,
         dashboard,
@@ -29,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
         open311,
         openapi,
         pages,
+        people_pages,
         replica,
         security,
     )
@@ -38,7 +40,7 @@ def register_blueprints(app: Flask) -> None:
     security.register(app)
     input_guard.register(app)
     for module in (api_hierarchy, api_cases, api_moderation, api_people, api_indicators, api_coverage, api_exports, open311, pages, auth,
-                   health, openapi, case_pages, maps, dashboard, mobile):
+                   health, openapi, case_pages, maps, dashboard, mobile, api_people_figures, people_pages):
         app.register_blueprint(module.bp)
 
     # CSRF guards cookie sessions; a bearer token cannot be sent by a forged cross-site form.

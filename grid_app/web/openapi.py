@@ -153,6 +153,12 @@ OPERATIONS = [
          "idempotency_key": {"type": "string", "pattern": intake.KEY_PATTERN.pattern}}}, "201", True),
     ("/api/v1/residents/{resident_id}/visits", "get", "One resident's visits, newest first", RESIDENT_ID + PAGING,
      None, "200", True),
+    ("/api/v1/people/figures", "get", "Per grid and in total: residents, households, key residents by care level "
+     "(and by care tag for the residents' grid workers, secretary and admins), visits due / overdue / on time, "
+     "visit coverage, overdue key residents by grid worker (names masked, register roles only); give community "
+     "or grid (admin, street, secretary, worker)",
+     [{"name": "community", "in": "query", "schema": {"type": "string"}},
+      {"name": "grid", "in": "query", "schema": {"type": "string"}}], None, "200", True),
     ("/api/v1/openapi.json", "get", "This document", [], None, "200", False),
 ]
 
