@@ -1,15 +1,21 @@
 """Loading the bundled demo district and its demo accounts."""
 from __future__ import annotations
 
+import json
 import os
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from grid_app.access.accounts import create_user
+from grid_app.cases import clock
+from grid_app.demo_data.register import load_demo_register
 from grid_app.models import Community, Grid, NetworkEdge, Street
 from grid_app.network.store import read_network_file, replace_network
+from grid_app.people.crypto import app_keyring
 from grid_app.places.importer import import_files
+from grid_app.platform.i18n import display_zone
 from grid_app.platform.reference import seed_reference_data
 
 DEMO_LAYERS = ("streets", "communities", "grids", "residential_areas", "buildings", "facilities")
@@ -17,7 +23,7 @@ DEMO_ROLES = ("admin", "street", "secretary", "worker", "planner")
 
 
 def load_demo_data(session: Session, folder: str, config) -> list[str]:
-    """Seed reference data, import every demo layer, make one account per role, store the network.
+    """Seed reference data, import every demo layer, make one account per role, store the network, fill the register.
 
     One transaction, left open: the caller commits it (then runs the coverage job, as after any import)."""
     seed_reference_data(session)
@@ -27,7 +33,16 @@ def load_demo_data(session: Session, folder: str, config) -> list[str]:
     lines.append(f"{len(report.warnings)} warning(s) (e.g. street-side buildings in no residential area)")
     lines.extend(create_demo_users(session, config["GRID_APP_DEMO_PASSWORD"]))
     lines.append(load_demo_network(session, os.path.join(folder, "network.geojson")))
+    codes = demo_building_codes(os.path.join(folder, "buildings.geojson"))
+    lines.extend(load_demo_register(session, app_keyring(current_app), codes, clock.now(), display_zone(config),
+                                    per_grid=config.get("GRID_APP_DEMO_REGISTER_PER_GRID")))
     return lines
+
+
+def demo_building_codes(path: str) -> set[str]:
+    """The codes of the demo's buildings: only they get the synthetic register."""
+    with open(path, encoding="utf-8") as f:
+        return {feature["properties"]["code"] for feature in json.load(f)["features"]}
 
 
 def load_demo_network(session: Session, path: str) -> str:
