@@ -87,32 +87,34 @@ def figures(session: Session, user: User, *, community: str | None = None, grid:
         tag_codes = {t.id: t.code for t in tags}
         for row in rows.values():
             row["tags"] = {t.code: 0 for t in tags}
-        for grid_id, tag_id, n in session.execute(_tag_counts(key)):
+        for grid_id, tag_id, n in session.execute(_tag_counts(ids)):
             rows[grid_id]["tags"][tag_codes[tag_id]] = n
     body["grids"] = [_with_coverage(row) for row in rows.values()]
     body["total"] = _total(body["grids"], levels, body.get("tags"))
-    body["overdue_by_worker"] = _overdue_by_worker(session, user, key, ids, now)
+    body["overdue_by_worker"] = _overdue_by_worker(session, user, key, rows, now)
     return body
+
+
+def _in_grids(query, grid_ids: list[int]):
+    """Limit a select over Resident to the current residents of the grids' buildings."""
+    return (query.join(Household, Resident.household_id == Household.id)
+            .join(Building, Household.building_id == Building.id)
+            .where(Building.grid_id.in_(grid_ids), visits.current_resident()))
 
 
 def _key_residents(grid_ids: list[int], at):
     """Current key residents of the grids with their interval, last visit and next visit due."""
     plans, last = visits.interval_plans(), visits.last_visits()
-    return (select(Resident.id.label("resident_id"), Building.grid_id, plans.c.days, last.c.last,
-                   visits.next_due(last.c.last, plans.c.days, at).label("due"))
-            .join(plans, plans.c.resident_id == Resident.id)
-            .outerjoin(last, last.c.resident_id == Resident.id)
-            .join(Household, Resident.household_id == Household.id)
-            .join(Building, Household.building_id == Building.id)
-            .where(Building.grid_id.in_(grid_ids), visits.current_resident())).cte("key")
+    return _in_grids(select(Resident.id.label("resident_id"), Building.grid_id, plans.c.days, last.c.last,
+                            visits.next_due(last.c.last, plans.c.days, at).label("due"))
+                     .join(plans, plans.c.resident_id == Resident.id)
+                     .outerjoin(last, last.c.resident_id == Resident.id), grid_ids).cte("key")
 
 
 def _register_counts(grid_ids: list[int]):
     """Current residents and the households they live in, per grid."""
-    return (select(Building.grid_id, func.count(Resident.id), func.count(distinct(Household.id)))
-            .join(Household, Resident.household_id == Household.id)
-            .join(Building, Household.building_id == Building.id)
-            .where(Building.grid_id.in_(grid_ids), visits.current_resident()).group_by(Building.grid_id))
+    return _in_grids(select(Building.grid_id, func.count(Resident.id), func.count(distinct(Household.id)))
+                     .select_from(Resident), grid_ids).group_by(Building.grid_id)
 
 
 def _visit_counts(key, at):
@@ -131,34 +133,42 @@ def _visit_counts(key, at):
             .join(urgent, urgent.c.resident_id == key.c.resident_id).group_by(key.c.grid_id, urgent.c.level_id))
 
 
-def _tag_counts(key):
-    """Per grid and care tag: key residents carrying it (a resident with two tags counts under both)."""
-    return (select(key.c.grid_id, ResidentCare.tag_id, func.count())
-            .join(ResidentCare, ResidentCare.resident_id == key.c.resident_id)
-            .group_by(key.c.grid_id, ResidentCare.tag_id))
+def _tag_counts(grid_ids: list[int]):
+    """Per grid and care tag: current residents carrying it (a resident with two tags counts under both)."""
+    return _in_grids(select(Building.grid_id, ResidentCare.tag_id, func.count())
+                     .select_from(ResidentCare).join(Resident, Resident.id == ResidentCare.resident_id), grid_ids
+                     ).group_by(Building.grid_id, ResidentCare.tag_id)
 
 
-def _overdue_by_worker(session: Session, user: User, key, grid_ids: list[int], now: datetime) -> list[dict]:
-    """Each worker of the grids with the overdue key residents of their grids (grids without one: worker None)."""
+def _overdue_by_worker(session: Session, user: User, key, rows: dict[int, dict], now: datetime) -> list[dict]:
+    """Each worker of the grids with the overdue key residents of their grids (grids without one: worker None).
+
+    A grid with two workers counts its overdue residents for each: both answer for them."""
     assigned = (select(user_grid.c.user_id, user_grid.c.grid_id).join(User, User.id == user_grid.c.user_id)
-                .where(user_grid.c.grid_id.in_(grid_ids), User.role == "worker", User.active.is_(True)).subquery())
+                .where(user_grid.c.grid_id.in_(list(rows)), User.role == "worker", User.active.is_(True))
+                .subquery())
     workers: dict[int | None, dict] = {}
-    for worker_id, name, code in session.execute(
-            select(User.id, User.display_name, Grid.code).join(assigned, assigned.c.user_id == User.id)
-            .join(Grid, Grid.id == assigned.c.grid_id).order_by(User.display_name, User.id, Grid.code)):
-        entry = workers.setdefault(worker_id, {"worker": {"id": worker_id, "name": name}, "grids": [],
-                                               "overdue": 0})
-        entry["grids"].append(code)
-    overdue = select(key).where(key.c.due < literal(now, DateTime(timezone=True))).subquery()
-    for worker_id, n in session.execute(
-            select(assigned.c.user_id, func.count()).select_from(overdue)
-            .outerjoin(assigned, assigned.c.grid_id == overdue.c.grid_id).group_by(assigned.c.user_id)):
-        workers.setdefault(worker_id, {"worker": None, "grids": [], "overdue": 0})["overdue"] = n
+    staffed = set()
+    for worker_id, name, grid_id in session.execute(
+            select(User.id, User.display_name, assigned.c.grid_id).join(assigned, assigned.c.user_id == User.id)
+            .order_by(User.display_name, User.id)):
+        entry = workers.setdefault(worker_id, {"worker": {"id": worker_id, "name": name}, "grids": [], "overdue": 0})
+        entry["grids"].append(rows[grid_id]["code"])
+        entry["overdue"] += rows[grid_id]["overdue"]
+        staffed.add(grid_id)
+    unstaffed = [row for grid_id, row in rows.items() if grid_id not in staffed and row["overdue"]]
+    if unstaffed:
+        workers[None] = {"worker": None, "grids": [r["code"] for r in unstaffed],
+                         "overdue": sum(r["overdue"] for r in unstaffed)}
+    for entry in workers.values():
+        entry["grids"].sort()
     if user.role in scope.REGISTER_ROLES:  # the names behind the counts, masked, for those who read the register
         for entry in workers.values():
             entry["residents"] = []
-        for worker_id, *resident in session.execute(_overdue_list(user, overdue, assigned)):
-            workers[worker_id]["residents"].append(_overdue_json(*resident, now))
+        if any(row["overdue"] for row in rows.values()):
+            overdue = select(key).where(key.c.due < literal(now, DateTime(timezone=True))).subquery()
+            for worker_id, *resident in session.execute(_overdue_list(user, overdue, assigned)):
+                workers[worker_id]["residents"].append(_overdue_json(*resident, now))
     return sorted(workers.values(), key=lambda e: (-e["overdue"], e["worker"] is None,
                                                    e["worker"]["name"] if e["worker"] else ""))
 

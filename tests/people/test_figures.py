@@ -129,7 +129,7 @@ def test_overdue_by_worker_masked(session, users, people):
 
 def test_overdue_in_a_grid_without_worker(session, users, people):
     body = figures(session, users["admin"], community=d.COMM_B, now=NOW)
-    assert [(e["worker"], e["grids"], e["overdue"]) for e in body["overdue_by_worker"]] == [(None, [], 1)]
+    assert [(e["worker"], e["grids"], e["overdue"]) for e in body["overdue_by_worker"]] == [(None, [d.GRID_B1], 1)]
     assert [r["name"] for r in body["overdue_by_worker"][0]["residents"]] == ["郑*"]
 
 
