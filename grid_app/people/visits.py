@@ -89,6 +89,7 @@ def _due_json(resident: Resident, last, due, now, cares: list[ResidentCare], sho
     building = resident.household.building
     urgent = min(cares, key=lambda c: c.level.visit_days) if cares else None
     item = {"id": resident.id, "name": mask_name(resident.name), "building": building.code,
+            "building_name": building.name,  # what the worker reads on the phone
             "unit": resident.household.unit, "room": resident.household.room,
             "level": urgent.level.code if urgent else None,
             "interval_days": urgent.level.visit_days if urgent else None,

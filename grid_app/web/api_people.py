@@ -4,11 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 
+from grid_app.cases import queries as case_queries
 from grid_app.extensions import db
-from grid_app.people import queries, visits
+from grid_app.people import queries, visit_case, visits
 from grid_app.people.crypto import app_keyring
 from grid_app.places.hierarchy import parse_paging
 from grid_app.platform.errors import InvalidInput
+from grid_app.web.api_cases import photo_url
 
 bp = Blueprint("api_people", __name__, url_prefix="/api/v1")
 
@@ -81,3 +83,32 @@ def resident_visits(resident_id: int):
     limit, offset = parse_paging(request.args.get("limit"), request.args.get("offset"))
     return _private(jsonify(visits.resident_visits(db.session, current_user, resident_id,
                                                    limit=limit, offset=offset)))
+
+
+def _case_answer(case, created: bool):
+    """The case made from a visit, as the case API shows it, with the visit it came from."""
+    body = case_queries.case_json(case_queries.fetch(db.session, case.id), photo_url)
+    body["visit_id"] = case.visit_id
+    return _private(jsonify(body)), 201 if created else 200
+
+
+@bp.post("/visits/<int:visit_id>/case")
+@login_required
+def visit_to_case(visit_id: int):
+    """转为事件: {"category", "description"?, "idempotency_key"}: the visit's finding becomes a case, once."""
+    data = visit_case.parse_visit_case(db.session, request.get_json(silent=True))
+    case, created = visit_case.case_from_visit(db.session, current_user, data, visit_id=visit_id,
+                                               upload_dir=current_app.config["UPLOAD_DIR"],
+                                               snap_m=current_app.config["GRID_SNAP_M"])
+    return _case_answer(case, created)
+
+
+@bp.post("/visits/by-key/<key>/case")
+@login_required
+def visit_key_to_case(key: str):
+    """转为事件 for a visit named by its idempotency key: the phone's outbox chains a case to a visit it sent."""
+    data = visit_case.parse_visit_case(db.session, request.get_json(silent=True))
+    case, created = visit_case.case_from_visit(db.session, current_user, data, visit_key=key,
+                                               upload_dir=current_app.config["UPLOAD_DIR"],
+                                               snap_m=current_app.config["GRID_SNAP_M"])
+    return _case_answer(case, created)

@@ -56,6 +56,10 @@ CASE_INPUT = {"type": "object", "required": ["category", "lon", "lat", "descript
                   "idempotency_key": {"type": "string", "pattern": intake.KEY_PATTERN.pattern},
                   "contact": {"type": "object", "properties": {
                       name: {"type": "string", "maxLength": limit} for name, limit in intake.CONTACT_FIELDS.items()}}}}
+VISIT_CASE_INPUT = {"type": "object", "required": ["category", "idempotency_key"], "properties": {
+    "category": {"type": "string", "maxLength": intake.MAX_CODE},
+    "description": {"type": "string", "maxLength": intake.MAX_DESCRIPTION},
+    "idempotency_key": {"type": "string", "pattern": intake.KEY_PATTERN.pattern}}}
 TRANSITION = {"type": "object", "required": ["action"], "properties": {
     "action": {"type": "string", "enum": [*workflow.ACTIONS, "merge"]},
     "note": {"type": "string", "maxLength": transitions.MAX_NOTE}, "version": {"type": "integer"},
@@ -153,6 +157,15 @@ OPERATIONS = [
          "idempotency_key": {"type": "string", "pattern": intake.KEY_PATTERN.pattern}}}, "201", True),
     ("/api/v1/residents/{resident_id}/visits", "get", "One resident's visits, newest first", RESIDENT_ID + PAGING,
      None, "200", True),
+    *[(path, "post", "转为事件: the visit's finding becomes a case (description defaults to the finding, never a "
+       "name or tag), at the visit's position or else on the building, with the resident's building; one case per "
+       "visit: the same idempotency_key again answers 200 with it, another key 409 visit_has_case with its case_id",
+       [param], VISIT_CASE_INPUT, "201", True) for path, param in (
+        ("/api/v1/visits/{visit_id}/case", {"name": "visit_id", "in": "path", "required": True,
+                                            "schema": {"type": "integer"}}),
+        ("/api/v1/visits/by-key/{key}/case", {"name": "key", "in": "path", "required": True,
+                                              "schema": {"type": "string"},
+                                              "description": "the visit's idempotency_key (the phone's outbox)"}))],
     ("/api/v1/people/figures", "get", "Per grid and in total: residents, households, key residents by care level "
      "(and by care tag for the residents' grid workers, secretary and admins), visits due / overdue / on time, "
      "visit coverage, overdue key residents by grid worker (names masked, register roles only); give community "
