@@ -11,6 +11,8 @@ asks this module; out of scope looks absent (filtered out of lists, 404 for a na
   anywhere. Reporting is not owning: a reporter reads the cases they logged, but acts on them only
   when the case's place is in their area.
 - A case hidden by an administrator is absent for everyone else.
+- Party members (双报到) are read per community (scope.party_*): a member account reads its own record
+  and its home community's party things only, never the register.
 - The household register is read per grid: a worker reads the residents of their grids' buildings, a
   secretary the community's, an admin all; a street officer, a planner and the api role read none
   (counts only, from building.residents). Revealing a full ID number or phone: REVEAL_ROLES. Care
@@ -23,6 +25,7 @@ from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from grid_app.models import Building, Case, Community, Grid, Household, Resident, Street, User, user_grid
+from grid_app.models.party import PartyMember
 from grid_app.platform.errors import Forbidden, NotFound
 
 READ_ALL = ("admin", "planner", "api")
@@ -251,3 +254,47 @@ def visible_community_ids(session: Session, user: User) -> list[int] | None:
     """The readable community ids as a list (None: all), for raw SQL such as vector tiles."""
     visible = community_ids(user)
     return None if visible is None else list(session.scalars(visible))
+
+
+# The party side (双报到). A member account (role "member") is linked to one party_member record and
+# reads only its home community's party things and its own record, never the register (REGISTER_ROLES
+# leaves it out). Members' personal data: PARTY_MEMBER_ROLES; approving: PARTY_DESK_ROLES.
+PARTY_MEMBER_ROLES = ("admin", "street", "secretary", "member")  # who may list party members (masked)
+PARTY_DESK_ROLES = ("admin", "secretary")  # who may approve, reject, import and print cards
+
+
+def _member_home_community(user: User):
+    return (select(Building.community_id).join(PartyMember, PartyMember.building_id == Building.id)
+            .where(PartyMember.user_id == user.id))
+
+
+def party_community_ids(user: User):
+    """A select of the community ids whose party organisation the user reads (None: every community)."""
+    if user.role == "member":
+        return _member_home_community(user)
+    return community_ids(user)
+
+
+def party_community_clause(user: User, column):
+    """A WHERE clause on a community-id column: the communities whose party things the user reads."""
+    visible = party_community_ids(user)
+    return true() if visible is None else column.in_(visible)
+
+
+def party_member_clause(user: User):
+    """A WHERE clause over PartyMember: the records the user reads (a member: only their own)."""
+    if user.role == "member":
+        return PartyMember.user_id == user.id
+    if user.role not in PARTY_MEMBER_ROLES:
+        return false()
+    if user.role == "admin":
+        return true()
+    return PartyMember.building_id.in_(select(Building.id).where(Building.community_id.in_(community_ids(user))))
+
+
+def require_party_role(user: User, desk: bool = False) -> None:
+    """Refuse roles that may not read party members' records, or that may not approve them."""
+    allowed = PARTY_DESK_ROLES if desk else PARTY_MEMBER_ROLES
+    if user.role not in allowed:
+        what = "approve or import party members" if desk else "read party members' records"
+        raise Forbidden(f"role {user.role!r} may not {what}", code="forbidden")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from grid_app.models.base import Base
 from grid_app.models.hierarchy import Community, Grid, Street
 
-ROLES = ("admin", "street", "secretary", "worker", "planner", "api")
+ROLES = ("admin", "street", "secretary", "worker", "planner", "api", "member")  # member: a party member's login
 
 user_grid = Table(
     "user_grid", Base.metadata,
@@ -36,7 +36,7 @@ class User(UserMixin, Base):
     community: Mapped[Community | None] = relationship()
     grids: Mapped[list[Grid]] = relationship(secondary=user_grid, order_by="Grid.code")
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'street', 'secretary', 'worker', 'planner', 'api')",
+        CheckConstraint("role IN ('admin', 'street', 'secretary', 'worker', 'planner', 'api', 'member')",
                         name="role"),
     )
 

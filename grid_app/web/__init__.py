@@ -42,6 +42,9 @@ def register_blueprints(app: Flask) -> None:
     for module in (api_hierarchy, api_cases, api_moderation, api_people, api_indicators, api_coverage, api_exports, open311, pages, auth,
                    health, openapi, case_pages, maps, dashboard, mobile, api_people_figures, people_pages):
         app.register_blueprint(module.bp)
+    from grid_app.web import api_party, party_pages  # the party side (双报到)
+    for module in (api_party, party_pages):
+        app.register_blueprint(module.bp)
 
     # CSRF guards cookie sessions; a bearer token cannot be sent by a forged cross-site form.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False

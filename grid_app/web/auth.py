@@ -24,7 +24,8 @@ SID_KEY = "sid"  # the Flask session key holding the login's random id (its hash
 KEPT_AT_LOGIN = ("lang",)
 MAX_LABEL = 100
 ROLE_LABELS = {"admin": _l("Administrator"), "street": _l("Street officer"), "secretary": _l("Community secretary"),
-               "worker": _l("Grid worker"), "planner": _l("Planner"), "api": _l("API client")}
+               "worker": _l("Grid worker"), "planner": _l("Planner"), "api": _l("API client"),
+               "member": _l("Party member")}
 
 
 class LoginForm(FlaskForm):

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from grid_app.access import scope
 from grid_app.extensions import db
+from grid_app.party import membership
 from grid_app.places import hierarchy
 
 bp = Blueprint("pages", __name__)
@@ -17,6 +18,8 @@ def home():
     """Where each role starts (grid workers on their phone task list)."""
     if current_user.role == "worker":
         return redirect(url_for("mobile.tasks"))
+    if current_user.role == "member":
+        return redirect(url_for("party_pages.me"))
     if current_user.role == "secretary" and current_user.community:
         return redirect(url_for("pages.community", code=current_user.community.code))
     return redirect(url_for("pages.index"))
@@ -35,4 +38,5 @@ def index():
 def community(code: str):
     """One community: grids, residential areas, party organisations and residents."""
     community = scope.community_in_scope(db.session, current_user, code)
-    return render_template("community.html", c=hierarchy.community_summary(db.session, community.code))
+    return render_template("community.html", c=hierarchy.community_summary(db.session, community.code),
+                           party_tree=membership.party_tree(db.session, community))
