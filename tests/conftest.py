@@ -37,6 +37,7 @@ def app(tmp_path_factory):
         "TESTING": True, "DATABASE_URL": _database_url(), "WTF_CSRF_ENABLED": False,
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")), "RATELIMIT_ENABLED": False,
         "SECRET_KEY": "test",
+        "GRID_APP_DEMO_REGISTER_PER_GRID": 3,  # a test's load-demo fills 3 buildings a grid, not 52,000 people
     })
     with app.app_context():
         upgrade()

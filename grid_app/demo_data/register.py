@@ -160,7 +160,7 @@ def _visit_key(home: people.Home, m: people.Member) -> str:
 
 
 def grid_workers(session: Session, grids: dict[int, str]) -> dict[int, int]:
-    """{grid id: the user id who visits there}: a worker of the grid, else a no-login demo worker made for it."""
+    """{grid id: the user id who visits there}: a worker of the grid, else a demo worker without a password made for it."""
     found = dict(session.execute(text(
         "SELECT DISTINCT ON (ug.grid_id) ug.grid_id, u.id FROM user_grid ug JOIN app_user u ON u.id = ug.user_id "
         "WHERE u.role = 'worker' AND ug.grid_id = ANY(:ids) ORDER BY ug.grid_id, u.active DESC, u.username"),
@@ -168,10 +168,10 @@ def grid_workers(session: Session, grids: dict[int, str]) -> dict[int, int]:
     for grid_id, code in sorted(grids.items(), key=lambda g: g[1]):
         if grid_id not in found:
             rng = random.Random(f"{people.SEED}:worker:{code}")
-            # No password and inactive: an account that visits in the demo and answers for the grid in
-            # the figures, but nobody can log in as it (an admin can give it a password with user-add).
+            # Active (the figures name the grid's worker among active accounts) but with no password:
+            # nobody can log in as it until an admin gives it one (flask grid user-add).
             user = User(username=f"demo-gw-{code}", display_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                        password_hash=NO_LOGIN, role="worker", active=False,
+                        password_hash=NO_LOGIN, role="worker", active=True,
                         community_id=session.get(Grid, grid_id).community_id, grids=[session.get(Grid, grid_id)])
             session.add(user)
             session.flush()
