@@ -11,9 +11,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from grid_app.access.scope import MAY_LOG_CASES, get_case
+from grid_app.access.scope import MAY_LOG_CASES, REGISTER_ROLES, get_case
 from grid_app.cases import usage, workflow
 from grid_app.extensions import db
+from grid_app.people.queries import get_resident
+from grid_app.people.visits import FAR_FROM_HOME_M
 from grid_app.platform import reference
 from grid_app.platform.i18n import ui_language
 
@@ -22,13 +24,14 @@ bp = Blueprint("mobile", __name__, url_prefix="/m")
 STATIC_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static")
 # The app shell the service worker keeps for offline use (paths under /static/).
 SHELL_STATIC = (
-    "app.css", "m/m.css", "m/outbox.js", "m/common.js", "m/tasks.js", "m/new.js", "m/case.js",
+    "app.css", "m/m.css", "m/outbox.js", "m/outbox_view.js", "m/common.js", "m/tasks.js", "m/new.js", "m/case.js",
+    "m/visits.js", "m/visit.js",
     "m/icon-192.png", "m/icon-512.png", "icons/icon.svg",
     "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css",
     "vendor/leaflet/images/marker-icon.png", "vendor/leaflet/images/marker-icon-2x.png",
     "vendor/leaflet/images/marker-shadow.png",
 )
-SHELL_PAGES = ("mobile.tasks", "mobile.new_case", "mobile.case_shell")
+SHELL_PAGES = ("mobile.tasks", "mobile.new_case", "mobile.case_shell", "mobile.visits", "mobile.visit_shell")
 
 TILES = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap", ""),
@@ -79,9 +82,11 @@ def _page(template: str, **context):
         "grids": [g.code for g in user.grids], "csrf": generate_csrf(),
         "urls": {"csrf": url_for("mobile.csrf_token"), "tasks": url_for("mobile.tasks"),
                  "newCase": url_for("mobile.new_case"), "case": url_for("mobile.case_shell"),
+                 "visits": url_for("mobile.visits"), "visit": url_for("mobile.visit_shell"),
                  "sw": url_for("mobile.service_worker"), "login": url_for("auth.login", next=url_for("mobile.tasks")),
                  "api": "/api/v1"},
-        "lang": "zh" if _zh() else "en", **_names(),
+        "lang": "zh" if _zh() else "en", "mayVisit": user.role in REGISTER_ROLES,
+        "farFromHomeM": FAR_FROM_HOME_M, **_names(),
     }
     return render_template(template, boot=boot, **context)
 
@@ -99,11 +104,7 @@ def new_case():
     """The case form: category, location on a map, photos, description."""
     if current_user.role not in MAY_LOG_CASES:
         abort(403)
-    zh = _zh()
-    categories = [{"code": c.code, "name": c.name if zh else c.name_en,
-                   "group": c.group_name if zh else GROUPS_EN.get(c.group_name, c.group_name)}
-                  for c in reference.active_categories(db.session)]
-    return _page("m/new.html", categories=categories, tiles=tile_layer(),
+    return _page("m/new.html", categories=_categories(), tiles=tile_layer(),
                  counts=usage.category_counts(db.session, current_user.id))
 
 
@@ -120,6 +121,45 @@ def case(case_id: int):
 def case_shell():
     """The case page without a case, kept by the service worker for any case id offline."""
     return _page("m/case.html", tiles=tile_layer())
+
+
+def _categories() -> list[dict]:
+    """The active case categories in the page's language, with their group."""
+    zh = _zh()
+    return [{"code": c.code, "name": c.name if zh else c.name_en,
+             "group": c.group_name if zh else GROUPS_EN.get(c.group_name, c.group_name)}
+            for c in reference.active_categories(db.session)]
+
+
+def _require_visits() -> None:
+    """The 走访 pages are for the roles that keep the register (worker, secretary, admin)."""
+    if current_user.role not in REGISTER_ROLES:
+        abort(403)
+
+
+@bp.get("/visits")
+@login_required
+def visits():
+    """走访: key residents due and overdue in my grids, and the visits and cases still on the phone."""
+    _require_visits()
+    return _page("m/visits.html", categories=_categories())
+
+
+@bp.get("/visits/<int:resident_id>")
+@login_required
+def visit(resident_id: int):
+    """The visit form for one resident (the resident's details come from the due list)."""
+    _require_visits()
+    get_resident(db.session, current_user, resident_id)  # out of scope looks like absent: 404
+    return _page("m/visit.html", categories=_categories())
+
+
+@bp.get("/visits/shell")
+@login_required
+def visit_shell():
+    """The visit form without a resident, kept by the service worker for any resident offline."""
+    _require_visits()
+    return _page("m/visit.html", categories=_categories())
 
 
 @bp.get("/csrf")
@@ -151,6 +191,7 @@ def service_worker():
         "static": [url_for("static", filename=name) for name in SHELL_STATIC] + [url_for("mobile.manifest")],
         "pages": [url_for(endpoint) for endpoint in SHELL_PAGES],
         "caseShell": url_for("mobile.case_shell"),
+        "visitShell": url_for("mobile.visit_shell"),
         "tileUrl": tile_layer()["url"],
     }
     with open(os.path.join(STATIC_DIR, "m", "sw.js"), encoding="utf-8") as fh:

@@ -133,7 +133,7 @@ def test_service_worker_and_manifest(client):
     assert "connect-src 'self' https://tile.openstreetmap.org" in sw.headers["Content-Security-Policy"]
     config = json.loads(sw.get_data(as_text=True).split("const CONFIG = ")[1].split(";\n")[0])
     assert "/static/vendor/leaflet/leaflet.js" in config["static"]
-    assert config["pages"] == ["/m/", "/m/new", "/m/cases/shell"]
+    assert config["pages"] == ["/m/", "/m/new", "/m/cases/shell", "/m/visits", "/m/visits/shell"]
     for url in config["static"]:
         assert client.get(url).status_code == 200, url
     manifest = client.get("/m/manifest.webmanifest")

@@ -1,6 +1,8 @@
-/* The outbox: cases logged on the phone are kept in IndexedDB (photos as Blobs) until the server
-   has them. Each carries the idempotency key made when its form was opened, so a send that timed
-   out and is tried again finds the same case on the server instead of making a second one. */
+/* The outbox: cases and visits logged on the phone are kept in IndexedDB (photos as Blobs) until the
+   server has them. Each carries the idempotency key made when its form was opened, so a send that timed
+   out and is tried again finds the same record on the server instead of making a second one.
+   Three kinds of item: a case (the default), a visit (走访), and a visit's case (转为事件), which names
+   its visit by the visit's key and is sent only once that visit has arrived. */
 (function () {
   "use strict";
   const DB_NAME = "grid-m", STORE = "outbox", LOCK = "grid-m-outbox";
@@ -87,6 +89,36 @@
     return Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
+  /* How each kind of item is sent, and what of the answer is kept. */
+  const KINDS = {
+    case: {
+      request: (item) => ({ url: "/cases", body: formOf(item), headers: {} }),
+      sent: (body) => ({ caseId: body && body.id, grid: body && body.grid,
+        duplicates: body && body.possible_duplicates || [] }),
+    },
+    visit: {
+      request: (item) => json("/visits", item),
+      sent: (body) => ({ visitId: body && body.id, farFromHome: !!(body && body.far_from_home) }),
+    },
+    visit_case: {
+      // By the visit's key: the case needs no server id, so it can be queued while the visit is too.
+      request: (item) => json("/visits/by-key/" + encodeURIComponent(item.after) + "/case", item),
+      sent: (body) => ({ caseId: body && body.id, grid: body && body.grid }),
+    },
+  };
+
+  function json(url, item) {
+    return { url, body: JSON.stringify(Object.assign({}, item.fields, { idempotency_key: item.key })),
+      headers: { "Content-Type": "application/json" } };
+  }
+
+  /** A visit's case waits while its visit is still on this phone and not yet sent. */
+  async function blocked(item) {
+    if (item.kind !== "visit_case") return false;
+    const visit = await get(item.after);
+    return !!visit && visit.status !== "sent";
+  }
+
   function formOf(item) {
     const form = new FormData();
     for (const [k, v] of Object.entries(item.fields)) {
@@ -99,14 +131,16 @@
 
   /** One attempt; returns "sent", "failed", "retry", "offline" or "auth". */
   async function sendOne(item) {
+    const kind = KINDS[item.kind || "case"];
     await update(item.key, { status: "sending", lastTry: Date.now() });
     const ctrl = new AbortController();
     const timeout = setTimeout(() => ctrl.abort(), TIMEOUT_MS);
+    const req = kind.request(item);
     let resp, body = null;
     try {
-      resp = await fetch(M.BOOT.urls.api + "/cases", {
-        method: "POST", body: formOf(item), credentials: "same-origin", signal: ctrl.signal,
-        headers: { Accept: "application/json", "X-CSRFToken": M.BOOT.csrf },
+      resp = await fetch(M.BOOT.urls.api + req.url, {
+        method: "POST", body: req.body, credentials: "same-origin", signal: ctrl.signal,
+        headers: Object.assign({ Accept: "application/json", "X-CSRFToken": M.BOOT.csrf }, req.headers),
       });
       try { body = await resp.json(); } catch (e) { body = null; }
     } catch (e) {
@@ -119,8 +153,8 @@
       clearTimeout(timeout);
     }
     if (resp.status === 200 || resp.status === 201) {
-      await update(item.key, { status: "sent", caseId: body && body.id, sentAt: Date.now(), photos: [],
-        grid: body && body.grid, duplicates: body && body.possible_duplicates || [], error: null });
+      await update(item.key, Object.assign({ status: "sent", sentAt: Date.now(), photos: [], error: null },
+        kind.sent(body)));
       return "sent";
     }
     if (resp.status === 401) {
@@ -159,6 +193,7 @@
       }
     }
     for (const item of due) {
+      if (await blocked(item)) continue;  // checked now: its visit may have been sent a moment ago
       let outcome = await sendOne(item);
       if (outcome === "csrf") {
         await M.csrf().catch(() => null);
@@ -166,7 +201,10 @@
       }
       if (outcome === "offline" || outcome === "auth") break;
     }
-    const waiting = (await all()).filter((i) => i.user === M.BOOT.user && i.status === "pending");
+    const waiting = [];
+    for (const i of await all()) {
+      if (i.user === M.BOOT.user && i.status === "pending" && !(await blocked(i))) waiting.push(i);
+    }
     if (waiting.length) schedule(Math.max(1000, Math.min(...waiting.map((i) => (i.nextTry || 0) - Date.now()))));
   }
 
@@ -195,5 +233,5 @@
   document.addEventListener("visibilitychange", () => { if (!document.hidden) flush(false); });
   window.addEventListener("load", () => { prune().then(() => flush(true)); });
 
-  window.Outbox = { all, get, add, update, remove, retry, flush, sendOne };
+  window.Outbox = { all, get, add, update, remove, retry, flush, sendOne, blocked };
 })();

@@ -12,9 +12,12 @@ const SCOPE = new URL(self.registration.scope).pathname;
 const BLANK_TILE = Uint8Array.from(atob(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="),
   (c) => c.charCodeAt(0));
-const CACHED_API = [/^\/api\/v1\/(categories|me|grids)$/, /^\/api\/v1\/cases$/, /^\/api\/v1\/cases\/\d+(\/events)?$/];
+// The visits due are personal data (masked): kept in m-data, which logging out clears (common.js).
+const CACHED_API = [/^\/api\/v1\/(categories|me|grids)$/, /^\/api\/v1\/cases$/, /^\/api\/v1\/cases\/\d+(\/events)?$/,
+  /^\/api\/v1\/visits\/due$/];
 const PHOTO = /^\/api\/v1\/cases\/\d+\/photos\/\d+$/;
 const CASE_PAGE = new RegExp("^" + SCOPE + "cases/\\d+$");
+const VISIT_PAGE = new RegExp("^" + SCOPE + "visits/\\d+$");
 
 function tileHost() {
   const host = new URL(CONFIG.tileUrl.replace("{s}", "SUB").replace(/\{[a-z]\}/g, "0")).hostname;
@@ -66,7 +69,8 @@ function withTimeout(promise, ms) {
 
 /** Pages: the cached copy at once, refreshed in the background (stale-while-revalidate). */
 async function page(event, url) {
-  const key = CASE_PAGE.test(url.pathname) ? CONFIG.caseShell : url.pathname;
+  const key = CASE_PAGE.test(url.pathname) ? CONFIG.caseShell
+    : VISIT_PAGE.test(url.pathname) ? CONFIG.visitShell : url.pathname;
   const cache = await caches.open(SHELL);
   const network = fetch(event.request).then(async (resp) => {
     if (resp.ok && resp.type === "basic" && !resp.redirected) await cache.put(key, resp.clone());

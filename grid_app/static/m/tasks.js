@@ -1,56 +1,18 @@
-/* My tasks: what is still on the phone (pending, sending, failed, recently sent) and the open
-   cases of my grids, overdue first, then the ones due soonest. */
+/* My tasks: what is still on the phone (cases and visits: pending, sending, failed, recently sent)
+   and the open cases of my grids, overdue first, then the ones due soonest. */
 (function () {
   "use strict";
   const T = M.TEXT;
   const OPEN = "collected,registered,dispatched,handling,reported";
   const DAY = 24 * 3600 * 1000;
 
-  function caseUrl(id) {
-    return M.BOOT.urls.case.replace(/shell$/, String(id));
-  }
-
-  function chip(item) {
-    const label = { pending: T.pending, sending: T.sending, sent: T.sent, failed: T.failed }[item.status];
-    return `<span class="m-chip-status s-${item.status}">${M.esc(label)}</span>`;
-  }
+  const caseUrl = OutboxView.caseUrl;
 
   async function renderOutbox() {
     const items = (await Outbox.all()).reverse();
-    const section = document.getElementById("outbox-section");
-    const list = document.getElementById("outbox-list");
-    section.hidden = items.length === 0;
-    const waiting = items.filter((i) => i.status !== "sent" && i.user === M.BOOT.user).length;
-    const badge = document.getElementById("m-pending-badge");
-    badge.hidden = waiting === 0;
-    badge.textContent = waiting;
-    list.innerHTML = items.map((i) => {
-      const photos = i.status === "sent" || !(i.photos || []).length ? "" : ` · ${M.esc(M.fmt(T.photos, { n: (i.photos || []).length }))}`;
-      let detail = "";
-      if (i.user !== M.BOOT.user) {
-        detail = `<p class="m-item-note">${M.esc(M.fmt(T.belongsTo, { user: i.user }))}</p>`;
-      } else if (i.status === "sent") {
-        detail = `<p class="m-item-note ok">${M.esc(M.fmt(T.sentAs, { id: i.caseId }))}`
-          + (i.grid ? ` · ${M.esc(i.grid.name)}` : ` · ${M.esc(T.unlocated)}`) + "</p>";
-      } else if (i.error) {
-        const next = i.status === "pending" && i.nextTry > Date.now() && navigator.onLine
-          ? " · " + M.fmt(T.nextTry, { time: M.when(new Date(i.nextTry).toISOString()) }) : "";
-        detail = `<p class="m-item-note ${i.status === "failed" ? "bad" : ""}">${M.esc(i.error.message)}${M.esc(next)}</p>`;
-      }
-      const buttons = i.status === "failed" && i.user === M.BOOT.user
-        ? `<div class="m-item-actions"><button type="button" class="secondary" data-retry="${M.esc(i.key)}">${M.esc(T.retry)}</button>
-           <button type="button" class="secondary danger" data-remove="${M.esc(i.key)}">${M.esc(T.remove)}</button></div>` : "";
-      const body = `<div class="m-item-head"><strong>${M.esc(i.categoryName)}</strong>${chip(i)}</div>
-        <p class="m-item-text">${M.esc(i.fields.description)}</p>
-        <p class="m-item-meta">${M.esc(M.when(new Date(i.createdAt).toISOString()))}${photos}</p>${detail}${buttons}`;
-      return i.status === "sent" && i.caseId
-        ? `<li class="m-item o-${i.status}" data-key="${M.esc(i.key)}"><a href="${caseUrl(i.caseId)}">${body}</a></li>`
-        : `<li class="m-item o-${i.status}" data-key="${M.esc(i.key)}">${body}</li>`;
-    }).join("");
-    list.querySelectorAll("[data-retry]").forEach((b) => b.addEventListener("click", () => Outbox.retry(b.dataset.retry)));
-    list.querySelectorAll("[data-remove]").forEach((b) => b.addEventListener("click", () => {
-      if (confirm(T.confirmRemove)) Outbox.remove(b.dataset.remove);
-    }));
+    document.getElementById("outbox-section").hidden = items.length === 0;
+    OutboxView.badge(items);
+    await OutboxView.render(document.getElementById("outbox-list"), items);
   }
 
   function deadlineChip(c) {
