@@ -11,7 +11,6 @@ from grid_app.party.registration import check_registration
 from grid_app.people.crypto import app_keyring
 from grid_app.places.hierarchy import parse_paging
 from grid_app.platform.errors import InvalidInput
-from grid_app.web import openapi
 
 bp = Blueprint("api_party", __name__, url_prefix="/api/v1")
 
@@ -129,4 +128,3 @@ OPENAPI = [
      "per level, derived from the members' home buildings",
      [{"name": "code", "in": "path", "required": True, "schema": _TEXT}], None, "200", True),
 ]
-openapi.EXTRA_OPERATIONS.extend(OPENAPI)

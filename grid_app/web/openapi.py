@@ -15,7 +15,7 @@ from grid_app.coverage.service import LIMIT_MINUTES
 from grid_app.people import queries as people_queries
 from grid_app.people import visits as people_visits
 from grid_app.places import export, hierarchy, locate
-from grid_app.web import api_cases, input_guard
+from grid_app.web import api_cases, api_party, input_guard
 from grid_app.web.auth import MAX_LABEL
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
@@ -172,6 +172,7 @@ OPERATIONS = [
      "or grid (admin, street, secretary, worker)",
      [{"name": "community", "in": "query", "schema": {"type": "string"}},
       {"name": "grid", "in": "query", "schema": {"type": "string"}}], None, "200", True),
+    *api_party.OPENAPI,  # party members and units (双报到)
     ("/api/v1/openapi.json", "get", "This document", [], None, "200", False),
 ]
 
