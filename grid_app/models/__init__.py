@@ -8,6 +8,8 @@ from grid_app.models.hierarchy import Building, Community, Grid, PartyOrganisati
 from grid_app.models.network import CoverageResult, CoverageRun, DatasetVersion, NetworkEdge, NetworkNode
 from grid_app.models.open311 import Open311Key, Open311Request  # noqa: F401  (Open311 clients and requests)
 from grid_app.models.party import MEMBER_STATUSES, PartyMember, PartyUnit  # noqa: F401  (双报到)
+from grid_app.models.party_service import (ActivitySignup, Activity, CaseHelper, MemberRemark,  # noqa: F401  (service)
+                                          PostClaim, ServicePost, Wish)
 from grid_app.models.people import Household, Resident  # noqa: F401  (the household register)
 from grid_app.models.users import ROLES, ApiToken, User, UserSession, user_grid
 
