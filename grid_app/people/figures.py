@@ -19,7 +19,7 @@ from grid_app.models.care import CareLevel, CareTag, ResidentCare
 from grid_app.models.people import Household, Resident
 from grid_app.people import visits
 from grid_app.people.masking import mask_name
-from grid_app.people.queries import grid_in_scope
+from grid_app.people.queries import current_resident, grid_in_scope
 from grid_app.platform.errors import Forbidden, InvalidInput
 
 # Counts of people are for the staff who answer for them; planners, the api role and the public read none.
@@ -99,7 +99,7 @@ def _in_grids(query, grid_ids: list[int]):
     """Limit a select over Resident to the current residents of the grids' buildings."""
     return (query.join(Household, Resident.household_id == Household.id)
             .join(Building, Household.building_id == Building.id)
-            .where(Building.grid_id.in_(grid_ids), visits.current_resident()))
+            .where(Building.grid_id.in_(grid_ids), current_resident()))
 
 
 def _key_residents(grid_ids: list[int], at):

@@ -16,6 +16,11 @@ REVEALABLE = {"id_number": "id_cipher", "phone": "phone_cipher"}
 MAX_REASON = 500
 
 
+def current_resident():
+    """A WHERE clause over Resident: still living here (not moved out, or moving out later)."""
+    return Resident.moved_out.is_(None) | (Resident.moved_out > func.current_date())
+
+
 def _building(session: Session, user: User, code: str) -> Building:
     found = session.scalar(select(Building).where(Building.code == code, scope.building_register_clause(user)))
     if found is None:
@@ -70,7 +75,7 @@ def list_households(session: Session, user: User, *, building: str, limit: int =
     if not building:
         raise InvalidInput("building (a building code) is required", code="bad_filter")
     found = _building(session, user, building)
-    current = func.count(Resident.id).filter(Resident.moved_out.is_(None) | (Resident.moved_out > func.current_date()))
+    current = func.count(Resident.id).filter(current_resident())
     rows = session.execute(
         select(Household, current).outerjoin(Resident, Resident.household_id == Household.id)
         .where(Household.building_id == found.id, scope.household_clause(user))

@@ -18,7 +18,7 @@ from grid_app.models import Building, User
 from grid_app.models.care import VISIT_KINDS, CareLevel, ResidentCare, Visit
 from grid_app.models.people import Household, Resident
 from grid_app.people.masking import mask_name
-from grid_app.people.queries import get_resident, grid_in_scope
+from grid_app.people.queries import current_resident, get_resident, grid_in_scope
 from grid_app.places import locate
 from grid_app.platform.errors import Conflict, InvalidInput
 from grid_app.platform.text import optional_text
@@ -43,11 +43,6 @@ def interval_plans():
 def last_visits():
     """Per visited resident, the time of the last visit (resident_id, last)."""
     return select(Visit.resident_id, func.max(Visit.at).label("last")).group_by(Visit.resident_id).subquery()
-
-
-def current_resident():
-    """A WHERE clause over Resident: still living here (not moved out, or moving out later)."""
-    return Resident.moved_out.is_(None) | (Resident.moved_out > func.current_date())
 
 
 def due_list(session: Session, user: User, *, grid: str | None = None, now: datetime | None = None,
