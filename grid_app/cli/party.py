@@ -77,3 +77,44 @@ def party_member_account_cmd(member_id, username, password):
     link_account(db.session, member, account)
     finish("party-member-account", {"member": member.id, "username": username})
     click.echo(f"account {username} (member) linked to party member {member.id}")
+
+
+@grid_cli.command("party-report")
+@click.option("--quarter", required=True, help="The quarter, e.g. 2026Q3 (bounds in the display time zone).")
+@click.option("--unit", "unit_code", help="Only the members of this registered unit (its code).")
+@click.option("--community", "community_codes", multiple=True, help="Only members living in this community (repeatable).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.xlsx (one sheet per unit) or FILE.html.")
+def party_report_cmd(quarter, unit_code, community_codes, out):
+    """双报告: per employer unit, what each registered member did in the quarter, as XLSX or printable HTML."""
+    from grid_app.party.quarters import parse_quarter
+    from grid_app.party.report import build
+    from grid_app.party.report_files import render_html, write_xlsx
+    from grid_app.platform.i18n import display_zone
+    fmt = os.path.splitext(out)[1].lower().lstrip(".")
+    if fmt not in ("xlsx", "html"):
+        raise InvalidInput(f"--out must end in .xlsx or .html, got {os.path.basename(out)!r}", code="bad_format")
+    parsed = parse_quarter(quarter, "--quarter")
+    query = select(Community).order_by(Community.code)
+    if community_codes:
+        query = query.where(Community.code.in_(community_codes))
+    communities = list(db.session.scalars(query))
+    unknown = sorted(set(community_codes) - {c.code for c in communities})
+    if unknown:
+        raise InvalidInput(f"no community with code {unknown[0]!r}", code="community_not_found")
+    zone = display_zone()
+    report = build(db.session, app_keyring(current_app), parsed, zone, communities=communities, unit_code=unit_code)
+    members = sum(len(s.members) for s in report.sections)
+    partial = f"{out}.part"  # written whole, then renamed once the audit line is committed
+    if fmt == "xlsx":
+        write_xlsx(report, zone, partial)
+    else:
+        with open(partial, "w", encoding="utf-8") as f:
+            f.write(render_html(report, zone, datetime.now(zone).strftime("%Y-%m-%d %H:%M")))
+    try:
+        finish("party-report", {"quarter": parsed.code, "unit": unit_code, "communities": list(community_codes),
+                                "format": fmt, "units": len(report.sections), "members": members})
+    except BaseException:
+        os.remove(partial)
+        raise
+    os.replace(partial, out)
+    click.echo(f"{parsed.code}: {len(report.sections)} unit(s), {members} member(s) written to {out}")
