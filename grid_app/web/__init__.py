@@ -19,7 +19,6 @@ def register_blueprints(app: Flask) -> None:
         api_moderation,
         api_people,
         api_people_figures,
-        api_register,
         auth,
         case_pages,
         dashboard,
@@ -40,17 +39,11 @@ def register_blueprints(app: Flask) -> None:
     replica.register(app)
     security.register(app)
     input_guard.register(app)
-    for module in (api_hierarchy, api_cases, api_moderation, api_people, api_register, api_indicators, api_coverage, api_exports, open311, pages, auth,
+    for module in (api_hierarchy, api_cases, api_moderation, api_people, api_indicators, api_coverage, api_exports, open311, pages, auth,
                    health, openapi, case_pages, maps, dashboard, mobile, api_people_figures, people_pages):
         app.register_blueprint(module.bp)
     from grid_app.web import api_party, party_pages  # the party side (双报到)
     for module in (api_party, party_pages):
-        app.register_blueprint(module.bp)
-    from grid_app.web import api_party_service, party_service_pages  # members' posts and activities
-    for module in (api_party_service, party_service_pages):
-        app.register_blueprint(module.bp)
-    from grid_app.web import api_wishes, wish_pages  # 微心愿 and case helpers
-    for module in (api_wishes, wish_pages):
         app.register_blueprint(module.bp)
     from grid_app.web import party_report_pages  # 双报告
     app.register_blueprint(party_report_pages.bp)
