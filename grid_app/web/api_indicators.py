@@ -32,3 +32,21 @@ def get_indicators():
     data = (tables.to_csv if fmt == "csv" else tables.to_xlsx)(rows, indicators.COLUMNS, lang)
     name = f"indicators-{group}-{period.since:%Y%m%d}-{period.until:%Y%m%d}.{fmt}"
     return Response(data, mimetype=MIMETYPES[fmt], headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.get("/indicators/party")
+@login_required
+def get_party_indicators():
+    """?quarter=2026Q3 (default the current one, Beijing time)&group=community|street: 双报到 counts in scope."""
+    from grid_app.access import scope
+    from grid_app.party import indicators as party_indicators
+    from grid_app.party.quarters import current_quarter, parse_quarter
+    from grid_app.platform.i18n import display_zone
+    raw = request.args.get("quarter")
+    quarter = parse_quarter(raw) if raw is not None else current_quarter(display_zone())
+    group = request.args.get("group", "community")
+    rows = party_indicators.compute(db.session, scope.communities_of(db.session, current_user), quarter,
+                                    display_zone(), group)
+    start, end = quarter.bounds(display_zone())
+    return jsonify({"quarter": quarter.code, "group": group, "since": start.isoformat(), "until": end.isoformat(),
+                    "rows": rows})

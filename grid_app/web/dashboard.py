@@ -9,6 +9,8 @@ from grid_app.access import scope
 from grid_app.cases import indicators, queries
 from grid_app.extensions import db
 from grid_app.maps import trends
+from grid_app.party import indicators as party_indicators
+from grid_app.party.quarters import current_quarter, parse_quarter
 from grid_app.platform.errors import InvalidInput
 from grid_app.platform.i18n import display_zone, ui_language
 from grid_app.web.case_pages import date_message
@@ -27,6 +29,21 @@ def _period() -> tuple[indicators.Period, dict, str | None]:
         return indicators.parse_period(None, None), shown, date_message(exc)
 
 
+def _party(communities, *, street_total: bool = False) -> dict:
+    """The party indicators of ?quarter= (default the current quarter) for the page, and any error."""
+    shown, error = request.args.get("quarter"), None
+    try:
+        quarter = parse_quarter(shown) if shown else current_quarter(display_zone())
+    except InvalidInput as exc:
+        quarter, error = current_quarter(display_zone()), exc.message
+    zh = ui_language() == "zh"
+    rows = party_indicators.compute(db.session, communities, quarter, display_zone())
+    total = party_indicators.compute(db.session, communities, quarter, display_zone(), "street") if street_total else []
+    return {"party_quarter": quarter, "party_shown": shown or quarter.code, "party_error": error,
+            "party_rows": rows, "party_total": total,
+            "party_columns": [(key, zh_name if zh else en_name) for key, zh_name, en_name in party_indicators.COLUMNS]}
+
+
 def _columns() -> list[tuple[str, str]]:
     zh = ui_language() == "zh"
     return [(key, zh_name if zh else en_name) for key, zh_name, en_name in indicators.COLUMNS]
@@ -41,12 +58,14 @@ def community_dashboard(code: str):
     rows = trends.grid_indicators(db.session, current_user, community, period)
     trend = trends.weekly_trend(db.session, current_user, period.until, community_ids=[community.id], zone=display_zone())
     top = trends.top_categories(db.session, current_user, period, community_ids=[community.id])
+    party = _party([community])
     overdue, overdue_total = queries.list_cases(db.session, current_user, queries.CaseFilter(
         community=community.code, overdue=True, order="deadline", limit=20))
     return render_template(
         "dashboard/community.html", community=community, rows=rows, columns=_columns(), rate_keys=RATE_KEYS,
         period=period, shown=shown, error=error, overdue=overdue, overdue_total=overdue_total,
-        chart=_chart_data(trend, top), page="dashboard"), 400 if error else 200
+        chart=_chart_data(trend, top), page="dashboard", party_link=None, party_report_community=community.code,
+        **party), 400 if error or party["party_error"] else 200
 
 
 def _chart_data(trend: list[dict], top: list[dict]) -> dict:
@@ -70,9 +89,11 @@ def street_compare(code: str):
                                 zone=display_zone())
     top = trends.top_categories(db.session, current_user, period, community_ids=[c.id for c in communities])
     chart = _chart_data(trend, top)
+    party = _party(communities, street_total=True)
     chart["communities"] = [r["name"] for r in rows]
     chart["rates"] = {key: [r[key] for r in rows] for key in ("grid_rate", "community_rate", "on_time_rate")}
     chart["rate_labels"] = {k: name for k, name in _columns() if k in chart["rates"]}
     return render_template("dashboard/street.html", street=street, rows=rows, columns=_columns(),
                            rate_keys=RATE_KEYS, period=period, shown=shown, error=error, chart=chart,
-                           page="compare"), 400 if error else 200
+                           page="compare", party_link="dashboard.community_dashboard", party_report_community=None,
+                           **party), 400 if error or party["party_error"] else 200
