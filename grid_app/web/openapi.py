@@ -17,6 +17,7 @@ from grid_app.people import visits as people_visits
 from grid_app.places import export, hierarchy, locate
 from grid_app.web import api_cases, api_party, input_guard
 from grid_app.web.auth import MAX_LABEL
+from grid_app.web import api_wishes  # 微心愿 and case helpers
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -177,6 +178,7 @@ OPERATIONS = [
      [{"name": "community", "in": "query", "schema": {"type": "string"}},
       {"name": "grid", "in": "query", "schema": {"type": "string"}}], None, "200", True),
     *api_party.OPENAPI,  # party members and units (双报到)
+    *api_wishes.OPENAPI,  # 微心愿 and case helpers
     ("/api/v1/openapi.json", "get", "This document", [], None, "200", False),
 ]
 
@@ -187,6 +189,7 @@ SMALL_BODIES = {("/api/v1/cases", "post"): api_cases.JSON_MAX_BYTES,
 # Errors particular to one operation: (path, method) -> {status: description}.
 MORE_ERRORS = {("/api/v1/coverage", "get"): {
     "409": "coverage_not_computed: a walking network is stored but the coverage job has not run yet"}}
+MORE_ERRORS.update(api_wishes.MORE_ERRORS)
 
 
 def _error(description: str) -> dict:
