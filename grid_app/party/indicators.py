@@ -2,12 +2,12 @@
 
   units          单位报到数      units paired with the community, registered by the quarter's last day
   members        党员报到数      approved members living there, registered by the quarter's last day
-  active         本季度活跃党员  of those, members who checked in to an activity starting in the quarter,
+  active         活跃党员        of those, members who checked in to an activity starting in the quarter,
                                 held a post during it, or fulfilled a wish in it
   hours          服务时长        confirmed hours of the community's activities starting in the quarter
   activities     开展活动数      the community's activities starting in the quarter, not cancelled
   wishes_raised / wishes_fulfilled   微心愿 raised / fulfilled in the quarter
-  median_days    心愿办结中位天数  median of fulfilled_at − raised_at over the wishes fulfilled in the quarter
+  median_days    办结中位天数    median of fulfilled_at − raised_at over the wishes fulfilled in the quarter
 Members and units count by where they live / pair; activities, hours and wishes by their community.
 Counts only: nothing personal. One grouped query per family; the caller passes the scoped communities.
 """
@@ -26,11 +26,11 @@ from grid_app.platform.errors import InvalidInput
 
 GROUPS = ("community", "street")
 COLUMNS = [  # key, Chinese heading, English heading
-    ("code", "编码", "Code"), ("name", "名称", "Name"), ("units", "单位报到", "Units registered"),
-    ("members", "党员报到", "Members registered"), ("active", "本季度活跃党员", "Members active this quarter"),
+    ("code", "编码", "Code"), ("name", "名称", "Name"), ("units", "单位报到", "Units"),
+    ("members", "党员报到", "Members registered"), ("active", "活跃党员", "Members active"),
     ("hours", "服务时长(小时)", "Hours served"), ("activities", "开展活动", "Activities held"),
     ("wishes_raised", "微心愿(新增)", "Wishes raised"), ("wishes_fulfilled", "微心愿(完成)", "Wishes fulfilled"),
-    ("median_days", "心愿办结中位天数", "Median days to fulfil"),
+    ("median_days", "办结中位天数", "Median days to fulfil"),
 ]
 FIGURES = [key for key, _, _ in COLUMNS[2:]]
 
