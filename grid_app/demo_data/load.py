@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from grid_app.access.accounts import create_user
 from grid_app.cases import clock
+from grid_app.demo_data import party_activity, party_members, party_wishes
 from grid_app.demo_data.register import load_demo_register
-from grid_app.models import Community, Grid, NetworkEdge, Street
+from grid_app.models import Community, Grid, NetworkEdge, Street, User
 from grid_app.network.store import read_network_file, replace_network
 from grid_app.people.crypto import app_keyring
 from grid_app.places.importer import import_files
@@ -23,7 +24,7 @@ DEMO_ROLES = ("admin", "street", "secretary", "worker", "planner")
 
 
 def load_demo_data(session: Session, folder: str, config) -> list[str]:
-    """Seed reference data, import every demo layer, make one account per role, store the network, fill the register.
+    """Seed reference data, import every demo layer, make the demo accounts and network, fill the register and 双报到.
 
     One transaction, left open: the caller commits it (then runs the coverage job, as after any import)."""
     seed_reference_data(session)
@@ -36,6 +37,7 @@ def load_demo_data(session: Session, folder: str, config) -> list[str]:
     codes = demo_building_codes(os.path.join(folder, "buildings.geojson"))
     lines.extend(load_demo_register(session, app_keyring(current_app), codes, clock.now(), display_zone(config),
                                     per_grid=config.get("GRID_APP_DEMO_REGISTER_PER_GRID")))
+    lines.extend(load_demo_party(session, codes, config))
     return lines
 
 
@@ -51,6 +53,30 @@ def load_demo_network(session: Session, path: str) -> str:
         return "walking network already stored (flask grid import-network replaces it)"
     report = replace_network(session, read_network_file(path), progress=False, commit=False)
     return f"walking network: {report.nodes} nodes, {report.edges} edges, {report.length_km:.0f} km"
+
+
+def load_demo_party(session: Session, codes: set[str], config) -> list[str]:
+    """双报到 in the demo's buildings: units, members, the demo-member login, service, wishes (after the register)."""
+    now, zone = clock.now(), display_zone(config)
+    per_grid = config.get("GRID_APP_DEMO_REGISTER_PER_GRID")
+    homes = party_members.demo_homes(session, codes)
+    communities = {cid: (code, street) for cid, code, street in session.execute(
+        select(Community.id, Community.code, Community.street_code)
+        .where(Community.id.in_({h.community_id for h in homes})))}
+    secretaries = party_members.community_secretaries(session, sorted(communities))
+    units = party_members.load_units(session, sorted(communities))
+    planned = party_members.plan_members(homes, party_members.member_counts(session, homes, per_grid),
+                                         {cid: code for cid, (code, _) in communities.items()})
+    members = party_members.load_members(session, app_keyring(current_app), planned, units, secretaries,
+                                         now.astimezone(zone).date(), zone)
+    secretary = session.scalar(select(User.community_id).where(User.username == "demo-secretary"))
+    line, featured = party_members.demo_member_account(session, members, secretary, config["GRID_APP_DEMO_PASSWORD"])
+    lines = [f"party: {len(units)} registered units, {len(members)} members "
+             f"({sum(m.status == 'pending' for m in members)} pending)", line]
+    slice_ = per_grid is not None
+    lines += party_activity.load_service(session, members, secretaries, featured, now, zone, slice_=slice_)
+    lines += party_wishes.load_wishes(session, members, communities, codes, featured, now, slice_=slice_)
+    return lines
 
 
 def create_demo_users(session: Session, password: str) -> list[str]:
