@@ -45,6 +45,9 @@ def register_blueprints(app: Flask) -> None:
     from grid_app.web import api_party, party_pages  # the party side (双报到)
     for module in (api_party, party_pages):
         app.register_blueprint(module.bp)
+    from grid_app.web import api_party_service, party_service_pages  # members' posts and activities
+    for module in (api_party_service, party_service_pages):
+        app.register_blueprint(module.bp)
     from grid_app.web import api_wishes, wish_pages  # 微心愿 and case helpers
     for module in (api_wishes, wish_pages):
         app.register_blueprint(module.bp)

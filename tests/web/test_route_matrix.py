@@ -22,7 +22,8 @@ def concrete(rule: str, case_id: int) -> str:
     """A URL for a rule, with its parameters filled in with values of the test district."""
     values = {"case_id": case_id, "photo_id": 1, "code": d.COMM_A, "fmt": "json", "layer": "buildings",
               "z": 16, "x": 54113, "y": 27134, "request_id": case_id, "resident_id": 1, "member_id": 1, "filename": "app.css", "anything": "x",
-              "visit_id": 1, "key": "visit-key-1", "wish_id": 1}
+              "visit_id": 1, "key": "visit-key-1", "wish_id": 1,
+              "post_id": 1, "activity_id": 1}
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule)
 
 
