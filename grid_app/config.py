@@ -35,6 +35,7 @@ ENV_SETTINGS = {
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
     "GRID_APP_PERSONAL_DATA_KEY": str,
     "GRID_APP_PERSONAL_DATA_OLD_KEYS": str,
+    "GRID_APP_RESIDENT_RETENTION_DAYS": int,
 }
 
 
@@ -70,6 +71,7 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     JSON_AS_ASCII = False
+    GRID_APP_RESIDENT_RETENTION_DAYS = 1095  # moved-out residents are kept 3 years, then purged (PIPL Art. 19)
 
 
 def _from_env() -> dict:

@@ -1,7 +1,10 @@
 """Writing the household register: checked rows upserted by ID-number hash, building counts from the register.
 
 A resident is found by the keyed hash of their ID number under the current or an old key, so a
-re-import updates (and re-encrypts under the current key) instead of adding a second row. A building
+re-import updates (and re-encrypts under the current key) instead of adding a second row. A resident
+without an ID number is found by flat + name + birth date (and so is one whose ID number is new to the
+register, so a child's first card updates the child's row). A row with a tags column replaces the
+resident's care tags (grid_app/people/care.py). A building
 with a register takes its resident and household counts from it (current residents: not moved out);
 a building without keeps its estimate. The count change bumps the "buildings" dataset version, so the
 coverage job recomputes (coverage weighs homes by building.residents).
@@ -18,6 +21,7 @@ from tqdm import tqdm
 from grid_app.models import Building
 from grid_app.models.people import Household, Resident
 from grid_app.network.store import bump_version
+from grid_app.people.care import replace_cares
 from grid_app.people.crypto import Keyring
 from grid_app.people.sheet import Person
 
@@ -31,6 +35,7 @@ class RegisterReport:
     created: int = 0
     updated: int = 0
     households_created: int = 0
+    care_changed: int = 0
     buildings_recounted: list[str] = field(default_factory=list)
 
 
@@ -46,8 +51,9 @@ def write_people(session: Session, keys: Keyring, people: list[Person], *, progr
         select(Building).where(Building.code.in_({p.building_code for p in people})))}
     flats = {(h.building_id, h.unit, h.room): h for h in session.scalars(
         select(Household).where(Household.building_id.in_([b.id for b in buildings.values()])))}
-    found = _residents_by_hash(session, keys, [p.id_number for p in people])
-    touched = set()
+    found = _residents_by_hash(session, keys, [p.id_number for p in people if p.id_number])
+    without_id = _residents_without_id(session, buildings)
+    touched, cares = set(), []
     for person in tqdm(people, desc="residents", unit="row", disable=not progress):
         building = buildings[person.building_code]
         key = (building.id, person.unit, person.room)
@@ -59,7 +65,7 @@ def write_people(session: Session, keys: Keyring, people: list[Person], *, progr
             report.households_created += 1
         if person.floor is not None:
             household.floor = person.floor
-        resident = found.get(person.id_number)
+        resident = found.get(person.id_number) or without_id.get(person.flat_key())
         if resident is None:
             resident = Resident()
             session.add(resident)
@@ -69,7 +75,10 @@ def write_people(session: Session, keys: Keyring, people: list[Person], *, progr
             report.updated += 1
         _fill(resident, person, household, keys)
         touched.add(building.id)
+        if person.tags is not None:
+            cares.append((resident, person.tags))
     session.flush()
+    report.care_changed = replace_cares(session, {resident.id: tags for resident, tags in cares})
     report.buildings_recounted = recount_buildings(session, touched)
     return report
 
@@ -82,6 +91,15 @@ def _residents_by_hash(session: Session, keys: Keyring, numbers: list[str]) -> d
         for resident in session.scalars(select(Resident).where(Resident.id_hash.in_(hashes[start:start + LOOKUP_CHUNK]))):
             found[by_hash[resident.id_hash]] = resident
     return found
+
+
+def _residents_without_id(session: Session, buildings: dict[str, Building]) -> dict[tuple, Resident]:
+    """The residents without an ID number in these buildings, by flat + name + birth date."""
+    codes = {b.id: code for code, b in buildings.items()}
+    rows = session.scalars(select(Resident).join(Household, Resident.household_id == Household.id)
+                           .where(Household.building_id.in_(list(codes)), Resident.id_hash.is_(None)))
+    return {(codes[r.household.building_id], r.household.unit, r.household.room, r.name, r.birth_date): r
+            for r in rows}
 
 
 def _fill(resident: Resident, person: Person, household: Household, keys: Keyring) -> None:

@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
         api_moderation,
         api_people,
         api_people_figures,
+        api_register,
         auth,
         case_pages,
         dashboard,
@@ -39,7 +40,7 @@ def register_blueprints(app: Flask) -> None:
     replica.register(app)
     security.register(app)
     input_guard.register(app)
-    for module in (api_hierarchy, api_cases, api_moderation, api_people, api_indicators, api_coverage, api_exports, open311, pages, auth,
+    for module in (api_hierarchy, api_cases, api_moderation, api_people, api_register, api_indicators, api_coverage, api_exports, open311, pages, auth,
                    health, openapi, case_pages, maps, dashboard, mobile, api_people_figures, people_pages):
         app.register_blueprint(module.bp)
     from grid_app.web import api_party, party_pages  # the party side (双报到)

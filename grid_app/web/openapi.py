@@ -15,7 +15,7 @@ from grid_app.coverage.service import LIMIT_MINUTES
 from grid_app.people import queries as people_queries
 from grid_app.people import visits as people_visits
 from grid_app.places import export, hierarchy, locate
-from grid_app.web import api_cases, api_party, api_party_service, input_guard
+from grid_app.web import api_cases, api_party, api_party_service, api_register, input_guard
 from grid_app.web.auth import MAX_LABEL
 from grid_app.web import api_wishes  # 微心愿 and case helpers
 
@@ -180,6 +180,7 @@ OPERATIONS = [
     *api_party.OPENAPI,  # party members and units (双报到)
     *api_party_service.OPENAPI,  # service posts and activities
     *api_wishes.OPENAPI,  # 微心愿 and case helpers
+    *api_register.OPENAPI,  # care tags and the register's exports
     ("/api/v1/openapi.json", "get", "This document", [], None, "200", False),
 ]
 
