@@ -91,8 +91,11 @@
   function toCaseButton(items) {
     return (i) => {
       if (i.kind !== "visit" || i.user !== M.BOOT.user) return "";
-      if (items.some((x) => x.after === i.key)) return "";  // one case per visit
-      return `<div class="m-item-actions"><button type="button" class="secondary" data-to-case="${M.esc(i.key)}">${M.esc(T.toCase)}</button></div>`;
+      // 记录微心愿 once the visit is on the server (the wish names the visit by its id)
+      const wish = i.visitId && DATA.wishUrl
+        ? `<a class="m-link" style="display:inline-flex;align-items:center" href="${M.esc(DATA.wishUrl)}?visit=${encodeURIComponent(i.visitId)}">${M.esc(T.wish)}</a>` : "";
+      if (items.some((x) => x.after === i.key)) return wish && `<div class="m-item-actions">${wish}</div>`;  // one case per visit
+      return `<div class="m-item-actions"><button type="button" class="secondary" data-to-case="${M.esc(i.key)}">${M.esc(T.toCase)}</button>${wish}</div>`;
     };
   }
 
