@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from grid_app.demo_data.party_members import SEED, StoredMember
+from grid_app.party.quarters import quarter_of
 from grid_app.models.party_service import (FAR_FROM_PLACE_M, Activity, ActivitySignup, MemberRemark, PostClaim,
                                            ServicePost)
 
@@ -59,27 +60,17 @@ class Place:
     lat: float
 
 
-def quarter_start(day: date) -> date:
-    """The first day of the day's quarter."""
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def previous_quarter_start(day: date) -> date:
-    """The first day of the quarter before the day's."""
-    start = quarter_start(day)
-    return quarter_start(start - timedelta(days=1))
-
-
 def load_service(session: Session, members: list[StoredMember], secretaries: dict[int, int], featured: int | None,
                  now: datetime, zone: tzinfo, *, slice_: bool) -> list[str]:
     """Posts, claims, activities with sign-ups and remarks for every community of the members; flush only."""
     today = now.astimezone(zone).date()
+    previous = quarter_of(today).previous()
     communities = sorted(secretaries)
     posts = _posts(session, communities)
     serving = [m for m in members if m.plan.approved and m.status == "approved"]
     claims = _claims(session, serving, posts, featured, today, zone)
     activities = signups = 0
-    hours: dict[int, Decimal] = {}
+    hours: dict[int, Decimal] = {}  # confirmed in the previous quarter, per member: what its remark says
     for cid in communities:
         mine = [m for m in serving if m.plan.home.community_id == cid]
         planned = _plan_activities(session, cid, posts, mine, featured, now, zone,
@@ -89,15 +80,15 @@ def load_service(session: Session, members: list[StoredMember], secretaries: dic
                 for a in planned for s in a["signups"]]
         _write_signups(session, rows)
         activities, signups = activities + len(planned), signups + len(rows)
-        first = previous_quarter_start(today)
         for a in planned:
-            for s in a["signups"]:
-                if s["hours"] is not None and first <= a["starts_at"].astimezone(zone).date() < quarter_start(today):
-                    hours[s["member_id"]] = hours.get(s["member_id"], Decimal(0)) + s["hours"]
-    remarks = _remarks(session, serving, hours, secretaries, previous_quarter_start(today))
+            if quarter_of(a["starts_at"].astimezone(zone).date()) == previous:
+                for s in a["signups"]:
+                    if s["hours"] is not None:
+                        hours[s["member_id"]] = hours.get(s["member_id"], Decimal(0)) + s["hours"]
+    remarks = _remarks(session, serving, hours, secretaries, previous.first_day)
     return [f"party service: {len(posts)} posts, {claims} claims added, {activities} activities from "
-            f"{previous_quarter_start(today)} to {today + timedelta(days=AHEAD_DAYS)} with {signups} sign-ups, "
-            f"{remarks} remarks added for the previous quarter"]
+            f"{previous.first_day} to {today + timedelta(days=AHEAD_DAYS)} with {signups} sign-ups, "
+            f"{remarks} remarks added for {previous.code}"]
 
 
 def _posts(session: Session, communities: list[int]) -> dict[tuple[int, str], int]:
@@ -147,7 +138,7 @@ def _places(session: Session, cid: int) -> list[Place]:
 def _plan_activities(session: Session, cid: int, posts: dict, mine: list[StoredMember], featured: int | None,
                      now: datetime, zone: tzinfo, count: int) -> list[dict]:
     today = now.astimezone(zone).date()
-    first = previous_quarter_start(today)
+    first = quarter_of(today).previous().first_day
     span = (today + timedelta(days=AHEAD_DAYS) - first).days
     places, code = _places(session, cid), session.scalar(text("SELECT code FROM community WHERE id = :c"), {"c": cid})
     planned, titles = [], set()

@@ -22,6 +22,8 @@ from grid_app.extensions import db
 from grid_app.models import Building, Community, User
 from grid_app.models.party import PartyMember, PartyUnit
 from grid_app.models.party_service import FAR_FROM_PLACE_M, Activity, ActivitySignup, MemberRemark, ServicePost, Wish
+from grid_app.party import indicators, report
+from grid_app.party.quarters import quarter_of
 from grid_app.people.crypto import app_keyring
 from grid_app.platform.i18n import display_zone
 
@@ -113,7 +115,14 @@ def test_demo_member_logs_in_and_sees_its_communitys_activities_only(app, demo):
                         .where(ActivitySignup.member_id == member.id)).all()
     assert any(starts > clock.now() for starts, in mine) and any(starts < clock.now() for starts, in mine)
     token, _ = issue_token(demo, user, "test")
-    res = app.test_client().get("/api/v1/party-members", headers={"Authorization": f"Bearer {token}"})
+    client, auth = app.test_client(), {"Authorization": f"Bearer {token}"}
+    res = client.get("/api/v1/activities", headers=auth)
+    assert res.status_code == 200, res.get_data(as_text=True)
+    community = demo.get(Community, secretary.community_id)
+    assert res.get_json()["total"] == demo.scalar(select(func.count()).select_from(Activity).where(
+        Activity.community_id == community.id)) > 0
+    assert {a["community"] for a in res.get_json()["activities"]} == {community.code}
+    res = client.get("/api/v1/party-members", headers=auth)
     assert res.status_code == 200, res.get_data(as_text=True)
     body = res.get_json()
     listed = body["members"] if isinstance(body, dict) else body
@@ -134,7 +143,7 @@ def test_phones_are_not_plaintext(app, demo):
 
 def test_check_ins_and_confirmed_hours_in_the_previous_quarter(app, demo):
     today = clock.now().astimezone(display_zone(app.config)).date()
-    first, last = party_activity.previous_quarter_start(today), party_activity.quarter_start(today)
+    first, last = quarter_of(today).previous().first_day, quarter_of(today).first_day
     hours = demo.scalar(select(func.sum(ActivitySignup.hours)).join(Activity).where(
         Activity.starts_at >= first, Activity.starts_at < last, ActivitySignup.confirmed_at.is_not(None)))
     assert hours and hours > Decimal(0)
@@ -174,11 +183,25 @@ def test_loading_again_adds_nothing_and_moves_the_dates(app, demo, monkeypatch):
         load_demo_data(demo, str(DEMO), app.config)
         demo.flush()
         again = _counts(demo)
-        if party_activity.quarter_start(later.astimezone(zone).date()) != \
-                party_activity.quarter_start(clock.now().astimezone(zone).date() - timedelta(days=1)):
+        if quarter_of(later.astimezone(zone).date()) != quarter_of((later - timedelta(days=1)).astimezone(zone).date()):
             again["member_remark"] = counts["member_remark"]  # a new quarter began: its previous one gets remarks
         assert again == counts
         assert demo.scalar(select(func.max(Activity.starts_at))) > last
     finally:
         nested.rollback()
         demo.expire_all()
+
+
+def test_the_previous_quarters_report_and_indicators_show_the_demo(app, demo):
+    zone = display_zone(app.config)
+    quarter = quarter_of(clock.now().astimezone(zone).date()).previous()
+    community = demo.get(Community, demo.scalar(select(User.community_id).where(User.username == "demo-secretary")))
+    start, end = quarter.bounds(zone)
+    confirmed = demo.scalar(select(func.sum(ActivitySignup.hours)).join(Activity).where(
+        Activity.community_id == community.id, Activity.starts_at >= start, Activity.starts_at < end))
+    built = report.build(demo, app_keyring(app), quarter, zone, communities=[community])
+    assert len(built.sections) >= 2
+    assert sum((s.total("hours") for s in built.sections), Decimal(0)) == confirmed > 0
+    assert any(m.remark for s in built.sections for m in s.members)
+    row, = indicators.compute(demo, [community], quarter, zone)
+    assert row["hours"] == round(float(confirmed), 1) and row["activities"] > 0
