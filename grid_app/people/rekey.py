@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from grid_app.models.party import PartyMember
 from grid_app.models.people import Resident
 from grid_app.people.crypto import Keyring, UndecryptableValue
 from grid_app.platform.errors import InvalidInput
@@ -21,6 +22,7 @@ BATCH = 1000
 # Every encrypted column: model -> (field, ciphertext attribute, hash attribute or None).
 ENCRYPTED = {
     Resident: (("id_number", "id_cipher", "id_hash"), ("phone", "phone_cipher", "phone_hash")),
+    PartyMember: (("phone", "phone_cipher", "phone_hash"),),
 }
 
 
