@@ -36,7 +36,7 @@ def member_wishes():
         return redirect(url_for("party_pages.me"))
     rows = wishes.list_wishes(db.session, current_user, limit=200)["wishes"]
     return render_template("m/party_wishes.html", open=[w for w in rows if w["status"] == "open"],
-                           mine=[w for w in rows if w["claimed_by_me"]],
+                           mine=sorted((w for w in rows if w["claimed_by_me"]), key=lambda w: w["status"] != "claimed"),
                            helping=case_help.cases_i_help(db.session, current_user))
 
 
