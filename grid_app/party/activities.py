@@ -11,32 +11,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
-from sqlalchemy import and_, cast, func, select
+from sqlalchemy import cast, func, select
 from sqlalchemy.orm import Session
 
 from grid_app.access import scope
 from grid_app.cases import clock, dates
 from grid_app.models import User
 from grid_app.models.party import PartyMember
-from grid_app.models.party_service import FAR_FROM_PLACE_M, Activity, ActivitySignup, ServicePost
+from grid_app.models.party_service import FAR_FROM_PLACE_M, Activity, ActivitySignup
 from grid_app.party.posts import acting_member, get_post
 from grid_app.party.units import party_community
 from grid_app.people.masking import mask_name
 from grid_app.places import locate
 from grid_app.platform import audit
 from grid_app.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
-from grid_app.platform.text import number, optional_text
+from grid_app.platform.text import optional_text
 
 WINDOW_MARGIN = timedelta(minutes=30)  # a member arriving a little early or leaving late can still check in
 MAX_DURATION = timedelta(hours=24)  # hours are confirmed per sign-up, 0-24: a longer activity is entered per day
 MAX_NEEDED = 500
 MAX_TITLE, MAX_PLACE, MAX_DESCRIPTION = 100, 200, 2000
-MAX_HOURS_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,8 @@ class ActivityInput:
     post_id: int | None
 
 
-def _whole(value, field: str, code: str, low: int, high: int) -> int:
+def whole_number(value, field: str, code: str, low: int, high: int) -> int:
+    """The value if it is a JSON whole number in [low, high] (not a bool); InvalidInput naming the field."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidInput(f"{field} must be a whole number from {low} to {high}", code=code)
     return value
@@ -99,10 +98,10 @@ def parse_activity(body) -> ActivityInput:
     if not place:
         raise InvalidInput("place (where to meet, as text) is required", code="bad_place")
     lon, lat = _point(body, required=True)
-    needed = _whole(body.get("needed"), "needed", "bad_needed", 1, MAX_NEEDED)
+    needed = whole_number(body.get("needed"), "needed", "bad_needed", 1, MAX_NEEDED)
     post_id = body.get("post_id")
     if post_id is not None:
-        post_id = _whole(post_id, "post_id", "bad_post", 1, 2 ** 31 - 1)
+        post_id = whole_number(post_id, "post_id", "bad_post", 1, 2 ** 31 - 1)
     return ActivityInput(community, title, description, starts_at, ends_at, place, lon, lat, needed, post_id)
 
 
@@ -334,88 +333,3 @@ def cancel(session: Session, user: User, activity_id: int, *, now: datetime | No
         audit.record(session, "activity-cancel", {"activity": activity.id}, actor=user)
         session.flush()
     return activity
-
-
-def parse_hours(body) -> list[tuple[int, Decimal | None]]:
-    """Check {"hours": [{"member_id": .., "hours": ..}]}: hours 0-24 with at most one decimal, or null (default)."""
-    rows = body.get("hours") if isinstance(body, dict) else None
-    if not isinstance(rows, list) or not rows or len(rows) > MAX_HOURS_ROWS:
-        raise InvalidInput(f'body must be {{"hours": [{{"member_id": ..., "hours": ...}}, ...]}} with 1 to '
-                           f'{MAX_HOURS_ROWS} entries', code="bad_body")
-    out, seen = [], set()
-    for i, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise InvalidInput(f"hours[{i}] must be an object {{\"member_id\": ..., \"hours\": ...}}", code="bad_hours")
-        member_id = _whole(row.get("member_id"), f"hours[{i}].member_id", "bad_member", 1, 2 ** 31 - 1)
-        if member_id in seen:
-            raise InvalidInput(f"member {member_id} is listed twice", code="bad_member")
-        seen.add(member_id)
-        value = row.get("hours")
-        if value is not None:
-            hours = number(value, f"hours[{i}].hours", "bad_hours")
-            if not 0 <= hours <= 24:
-                raise InvalidInput(f"hours[{i}].hours must be from 0 to 24", code="bad_hours")
-            value = Decimal(str(hours))
-            if value != value.quantize(Decimal("0.1")):
-                raise InvalidInput(f"hours[{i}].hours may have one decimal at most (e.g. 2.5)", code="bad_hours")
-            value = value.quantize(Decimal("0.1"))
-        out.append((member_id, value))
-    return out
-
-
-def confirm_hours(session: Session, user: User, activity_id: int, rows: list[tuple[int, Decimal | None]], *,
-                  now: datetime | None = None) -> list[ActivitySignup]:
-    """The desk confirms each listed sign-up's hours (null: the duration, for checked-in members); audited."""
-    scope.require_party_role(user, desk=True)
-    now = now or clock.now()
-    activity = get_activity(session, user, activity_id, for_update=True)
-    if activity.cancelled:
-        raise Conflict(f"activity {activity.id} is cancelled", code="activity_cancelled")
-    if activity.starts_at > now:
-        raise Conflict(f"activity {activity.id} has not started", code="not_started")
-    found = {s.member_id: s for s in session.scalars(select(ActivitySignup).where(
-        ActivitySignup.activity_id == activity.id, ActivitySignup.member_id.in_([m for m, _ in rows]))
-        .with_for_update())}
-    settled = []
-    for member_id, hours in rows:  # every row checked before the first is written
-        row = found.get(member_id)
-        if row is None:
-            raise InvalidInput(f"member {member_id} did not sign up for activity {activity.id}", code="bad_member")
-        if hours is None and row.checked_in_at is None:
-            raise InvalidInput(f"member {member_id} did not check in: give their hours", code="bad_hours")
-        settled.append((row, default_hours(activity) if hours is None else hours))
-    changes = []
-    for row, hours in settled:
-        changes.append({"member": row.member_id, "hours": str(hours),
-                        "was": None if row.hours is None else str(row.hours)})
-        row.hours, row.confirmed_by, row.confirmed_at = hours, user.id, now
-    audit.record(session, "activity-hours", {"activity": activity.id, "hours": changes}, actor=user)
-    session.flush()
-    return [row for row, _ in settled]
-
-
-def quarter_start(now: datetime, zone: ZoneInfo) -> datetime:
-    """The first instant of the quarter holding `now`, in the display zone."""
-    local = now.astimezone(zone)
-    return local.replace(month=(local.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def member_summary(session: Session, member: PartyMember, *, now: datetime, zone: ZoneInfo) -> dict:
-    """A member's confirmed hours this quarter and their coming activities (the phone's home)."""
-    start = quarter_start(now, zone)
-    end = (start + timedelta(days=95)).replace(day=1)
-    hours = session.scalar(select(func.coalesce(func.sum(ActivitySignup.hours), 0))
-                           .join(Activity, ActivitySignup.activity_id == Activity.id)
-                           .where(ActivitySignup.member_id == member.id, Activity.starts_at >= start,
-                                  Activity.starts_at < end))
-    coming = list(session.scalars(select(Activity).join(ActivitySignup, and_(
-        ActivitySignup.activity_id == Activity.id, ActivitySignup.member_id == member.id))
-        .where(Activity.ends_at + WINDOW_MARGIN > now, Activity.cancelled.is_(False))
-        .order_by(Activity.starts_at).limit(20)))
-    return {"hours_this_quarter": float(hours), "quarter_start": start.date().isoformat(), "upcoming": coming}
-
-
-def posts_for_form(session: Session, user: User, community_id: int) -> list[ServicePost]:
-    """The active posts an activity of this community may belong to (the desk form's pick list)."""
-    return list(session.scalars(select(ServicePost).where(ServicePost.community_id == community_id,
-                                                          ServicePost.active).order_by(ServicePost.id)))

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from grid_app.extensions import db
 from grid_app.models.party_service import FAR_FROM_PLACE_M
-from grid_app.party import activities, posts
+from grid_app.party import activities, posts, service_hours
 from grid_app.places.hierarchy import parse_paging
 from grid_app.platform.errors import InvalidInput
 
@@ -134,8 +134,8 @@ def checkin(activity_id: int):
 @login_required
 def confirm_hours(activity_id: int):
     """The desk confirms hours per sign-up {"hours": [{"member_id", "hours"}]}; null hours: the duration."""
-    rows = activities.parse_hours(request.get_json(silent=True))
-    settled = activities.confirm_hours(db.session, current_user, activity_id, rows)
+    rows = service_hours.parse_hours(request.get_json(silent=True))
+    settled = service_hours.confirm_hours(db.session, current_user, activity_id, rows)
     body = {"activity_id": activity_id, "signups": [activities.signup_json(s) for s in settled]}
     db.session.commit()
     return _private(jsonify(body))
@@ -173,7 +173,7 @@ ACTIVITY = {"type": "object", "required": ["community", "title", "starts_at", "e
 CHECKIN = {"type": "object", "properties": {
     "lon": {"type": "number"}, "lat": {"type": "number"}, "crs": {"type": "string", "enum": ["wgs84", "gcj02"]}}}
 HOURS = {"type": "object", "required": ["hours"], "properties": {"hours": {
-    "type": "array", "minItems": 1, "maxItems": activities.MAX_HOURS_ROWS, "items": {
+    "type": "array", "minItems": 1, "maxItems": service_hours.MAX_HOURS_ROWS, "items": {
         "type": "object", "required": ["member_id"], "properties": {
             "member_id": {"type": "integer", "minimum": 1},
             "hours": {"type": "number", "nullable": True, "minimum": 0, "maximum": 24,

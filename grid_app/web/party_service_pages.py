@@ -15,7 +15,7 @@ from grid_app.access import scope
 from grid_app.cases import clock
 from grid_app.extensions import db
 from grid_app.models.party_service import FAR_FROM_PLACE_M
-from grid_app.party import activities, posts
+from grid_app.party import activities, posts, service_hours
 from grid_app.party.membership import organisations_of
 from grid_app.platform.errors import DomainError
 from grid_app.platform.i18n import display_zone
@@ -72,7 +72,7 @@ def member_home():
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "activities"
     now = clock.now()
     orgs = organisations_of(db.session, [member.id]).get(member.id, {})
-    summary = activities.member_summary(db.session, member, now=now, zone=display_zone())
+    summary = service_hours.member_summary(db.session, member, now=now, zone=display_zone())
     return render_template(
         "m/party_home.html", tab=tab, member=member, orgs=orgs, summary=summary, far_m=FAR_FROM_PLACE_M,
         held=posts.posts_held(db.session, member.id), zone=display_zone(),
@@ -173,8 +173,8 @@ def desk_confirm_hours(activity_id: int):
     rows = [{"member_id": int(m) if m.isdigit() and len(m) < 10 else m,
              "hours": request.form.get(f"hours_{m}") or None} for m in ids]
     try:
-        settled = activities.confirm_hours(db.session, current_user, activity_id,
-                                           activities.parse_hours({"hours": rows}))
+        settled = service_hours.confirm_hours(db.session, current_user, activity_id,
+                                           service_hours.parse_hours({"hours": rows}))
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
