@@ -101,13 +101,13 @@ def card(member_id: int):
 @bp.get("/party/me")
 @login_required
 def me():
-    """A member account's start: its own card once approved."""
+    """A member account's start: the phone home (posts, activities, wishes, card) once approved."""
     if current_user.role != "member":
         abort(404)
     found = members.list_members(db.session, current_user, app_keyring(current_app), limit=1)["members"]
     if not found:
         abort(404)
     if found[0]["status"] == "approved":
-        return redirect(url_for("party_pages.card", member_id=found[0]["id"]))
+        return redirect(url_for("party_service_pages.member_home"))
     return render_template("party/me.html", member=found[0])
 

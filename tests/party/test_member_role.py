@@ -40,6 +40,7 @@ def test_member_reads_only_own_record_and_home_community(member_client, make_mem
     assert client.get("/party/pending").status_code == 403
     assert client.post(f"/api/v1/party-members/{other.id}/approve").status_code == 403
     assert client.get("/").headers["Location"].endswith("/party/me")
+    assert client.get("/party/me").headers["Location"].endswith("/m/party/")  # approved: the phone home
 
 
 def test_member_sees_no_places_or_cases(member_client):
