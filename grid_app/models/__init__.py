@@ -11,6 +11,7 @@ from grid_app.models.party import MEMBER_STATUSES, PartyMember, PartyUnit  # noq
 from grid_app.models.party_service import (ActivitySignup, Activity, CaseHelper, MemberRemark,  # noqa: F401  (service)
                                           PostClaim, ServicePost, Wish)
 from grid_app.models.people import Household, Resident  # noqa: F401  (the household register)
+from grid_app.models.scenario import CoverageScenario  # noqa: F401  (saved coverage scenarios)
 from grid_app.models.users import ROLES, ApiToken, User, UserSession, user_grid
 
 __all__ = [

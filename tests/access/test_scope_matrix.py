@@ -67,7 +67,7 @@ def _urls(app, cases) -> list[str]:
         for v in variants:
             values = {"photo_id": 1, "fmt": "json", "layer": "buildings", "z": tile[0], "x": tile[1], "y": tile[2],
                       "filename": "app.css", "anything": "x", "resident_id": 1, "member_id": 1, "visit_id": 1,
-                      "key": "visit-key-1", "wish_id": 1, "post_id": 1, "activity_id": 1, **v}
+                      "key": "visit-key-1", "wish_id": 1, "post_id": 1, "activity_id": 1, "scenario_id": 1, **v}
             if "fmt" in names and "exports" in rule.rule:
                 values["fmt"] = "csv"
             url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule.rule)

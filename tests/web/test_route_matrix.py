@@ -23,7 +23,7 @@ def concrete(rule: str, case_id: int) -> str:
     values = {"case_id": case_id, "photo_id": 1, "code": d.COMM_A, "fmt": "json", "layer": "buildings",
               "z": 16, "x": 54113, "y": 27134, "request_id": case_id, "resident_id": 1, "member_id": 1, "filename": "app.css", "anything": "x",
               "visit_id": 1, "key": "visit-key-1", "wish_id": 1,
-              "post_id": 1, "activity_id": 1}
+              "post_id": 1, "activity_id": 1, "scenario_id": 1}
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule)
 
 
