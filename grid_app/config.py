@@ -1,6 +1,7 @@
 """Settings: defaults that run the demo, overridden by the environment, then by a test mapping."""
 from __future__ import annotations
 
+import json
 import os
 
 from grid_app.people.crypto import check_production
@@ -36,6 +37,7 @@ ENV_SETTINGS = {
     "GRID_APP_PERSONAL_DATA_KEY": str,
     "GRID_APP_PERSONAL_DATA_OLD_KEYS": str,
     "GRID_APP_RESIDENT_RETENTION_DAYS": int,
+    "DEMAND_AGE_SHARES": json.loads,  # {"kindergarten": 0.049, ...}
 }
 
 
@@ -72,6 +74,9 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     JSON_AS_ASCII = False
     GRID_APP_RESIDENT_RETENTION_DAYS = 1095  # moved-out residents are kept 3 years, then purged (PIPL Art. 19)
+    # Share of a district's residents in a facility type's population group (2SFCA demand where a building has
+    # no register): 3-6 years and 60+ from the 2020 census (七普: 60+ 18.7 %; the 2014-2017 births ~4.9 %).
+    DEMAND_AGE_SHARES = {"kindergarten": 0.049, "elderly_care": 0.187}
 
 
 def _from_env() -> dict:

@@ -4,6 +4,7 @@ from grid_app.models.base import Base
 from grid_app.models.care import VISIT_KINDS, CareLevel, CareTag, ResidentCare, Visit  # noqa: F401  (care plans, visits)
 from grid_app.models.cases import CHANNELS, LEVELS, OPEN_STATES, STATES, Case, CaseEvent, CasePhoto, Category
 from grid_app.models.facilities import FACILITY_TYPES, Facility, FacilityType
+from grid_app.models.measures import DemandGroup, LifeCircleItem  # noqa: F401  (planners' measures)
 from grid_app.models.hierarchy import Building, Community, Grid, PartyOrganisation, ResidentialArea, Street
 from grid_app.models.network import CoverageResult, CoverageRun, DatasetVersion, NetworkEdge, NetworkNode
 from grid_app.models.open311 import Open311Key, Open311Request  # noqa: F401  (Open311 clients and requests)

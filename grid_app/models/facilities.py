@@ -1,7 +1,7 @@
 """Service facilities and their types (the 15-minute circle levels)."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grid_app.models.base import Base, point
@@ -28,7 +28,9 @@ class Facility(Base):
     type_id: Mapped[int] = mapped_column(ForeignKey("facility_type.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
     geom = mapped_column(point(), nullable=False)
+    capacity: Mapped[int | None] = mapped_column(Integer)  # places or beds (2SFCA supply); None: not known
     type: Mapped[FacilityType] = relationship()
+    __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_not_negative"),)
 
 
 # Seeded by the first migration and by load-demo; circle levels after GB 50180-2018's

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from grid_app.models import FACILITY_TYPES, CareLevel, CareTag, Category, FacilityType
+from grid_app.models import FACILITY_TYPES, CareLevel, CareTag, Category, DemandGroup, FacilityType, LifeCircleItem
 
 
 def seed_reference_data(session: Session) -> None:
@@ -17,6 +17,7 @@ def seed_reference_data(session: Session) -> None:
         set_={k: stmt.excluded[k] for k in ("name", "name_en", "circle_minutes")}))
     seed_categories(session)
     seed_care(session)
+    seed_measures(session)
 
 
 # (code, name, English name, group, default level, hours per step register/dispatch/handle/verify,
@@ -98,3 +99,41 @@ def seed_care(session: Session) -> None:
     session.execute(insert(CareTag.__table__).values(
         [{"code": c, "name": n, "name_en": e, "sensitive": s} for c, n, e, s in CARE_TAGS]
     ).on_conflict_do_nothing(index_elements=["code"]))
+
+
+# The life-circle checklist (level minutes, facility type, the standard's item, where it is listed): which
+# of the app's types GB 50180-2018 (城市居住区规划设计标准, 附录B 配套设施设置规定) and TD/T 1062-2021
+# (社区生活圈规划技术指南, 5-10 / 15 分钟层级) list for each level. 便利店 is a 居住街坊 item there,
+# the level below 5 minutes, so it is checked at 5. The standards' 15-minute items (初中, 社区卫生服务中心,
+# 养老院, 文化活动中心...) have no facility type here yet: add a type and a row. A district changes
+# rows (or min_share, the share of residents that must reach the type for 达标); re-seeding keeps them.
+LIFE_CIRCLE = [
+    (5, "kindergarten", "幼儿园", "GB 50180-2018 附录B 5分钟生活圈居住区; TD/T 1062-2021 5-10分钟层级"),
+    (5, "elderly_care", "老年人日间照料中心（托老所）", "GB 50180-2018 附录B 5分钟生活圈居住区; TD/T 1062-2021 5-10分钟层级"),
+    (5, "health_station", "社区卫生服务站", "GB 50180-2018 附录B 5分钟生活圈居住区; TD/T 1062-2021 5-10分钟层级"),
+    (5, "fitness", "室外综合健身场地（含老年户外活动场地）", "GB 50180-2018 附录B 5分钟生活圈居住区"),
+    (5, "party_service", "社区服务站（含居委会）", "GB 50180-2018 附录B 5分钟生活圈居住区; TD/T 1062-2021 5-10分钟层级"),
+    (5, "convenience", "便利店", "GB 50180-2018 附录B 居住街坊"),
+    (10, "primary_school", "小学", "GB 50180-2018 附录B 10分钟生活圈居住区"),
+    (10, "market", "菜市场或生鲜超市", "GB 50180-2018 附录B 10分钟生活圈居住区"),
+]
+LIFE_CIRCLE_MIN_SHARE = 0.9
+# Who a facility type serves, by age in whole years (inclusive; None: no upper bound): the 2SFCA demand.
+# Types without a row serve every resident.
+DEMAND_GROUPS = [
+    ("kindergarten", "3-6岁儿童", 3, 6),
+    ("elderly_care", "60岁及以上老年人", 60, None),
+]
+
+
+def seed_measures(session: Session) -> None:
+    """Insert the life-circle checklist and the demand groups; rows a district changed keep their values."""
+    ids = dict(session.execute(select(FacilityType.code, FacilityType.id)).all())
+    items = [{"level_minutes": m, "type_id": ids[t], "standard_item": item, "source": src,
+              "min_share": LIFE_CIRCLE_MIN_SHARE} for m, t, item, src in LIFE_CIRCLE if t in ids]
+    if items:
+        session.execute(insert(LifeCircleItem.__table__).values(items).on_conflict_do_nothing(
+            index_elements=["level_minutes", "type_id"]))
+    groups = [{"type_id": ids[t], "name": n, "age_min": lo, "age_max": hi} for t, n, lo, hi in DEMAND_GROUPS if t in ids]
+    if groups:
+        session.execute(insert(DemandGroup.__table__).values(groups).on_conflict_do_nothing(index_elements=["type_id"]))

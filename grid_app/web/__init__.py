@@ -54,6 +54,8 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     from grid_app.web import party_report_pages  # 双报告
     app.register_blueprint(party_report_pages.bp)
+    from grid_app.web import api_measures  # planners' measures (issue 18)
+    app.register_blueprint(api_measures.bp)
     from grid_app.web import api_scenarios  # coverage scenarios (方案模拟)
     app.register_blueprint(api_scenarios.bp)
 

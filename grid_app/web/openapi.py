@@ -18,6 +18,7 @@ from grid_app.places import export, hierarchy, locate
 from grid_app.web import api_cases, api_party, api_party_service, api_register, input_guard
 from grid_app.web.auth import MAX_LABEL
 from grid_app.web import api_wishes  # 微心愿 and case helpers
+from grid_app.web import api_measures  # planners' measures (issue 18)
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -180,6 +181,7 @@ OPERATIONS = [
     *api_party.OPENAPI,  # party members and units (双报到)
     *api_party_service.OPENAPI,  # service posts and activities
     *api_wishes.OPENAPI,  # 微心愿 and case helpers
+    *api_measures.OPENAPI,  # life-circle checklist, 2SFCA, equity
     *api_register.OPENAPI,  # care tags and the register's exports
     ("/api/v1/openapi.json", "get", "This document", [], None, "200", False),
 ]
@@ -192,6 +194,7 @@ SMALL_BODIES = {("/api/v1/cases", "post"): api_cases.JSON_MAX_BYTES,
 MORE_ERRORS = {("/api/v1/coverage", "get"): {
     "409": "coverage_not_computed: a walking network is stored but the coverage job has not run yet"}}
 MORE_ERRORS.update(api_wishes.MORE_ERRORS)
+MORE_ERRORS.update(api_measures.MORE_ERRORS)
 
 
 def _error(description: str) -> dict:

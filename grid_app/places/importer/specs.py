@@ -29,7 +29,8 @@ SPECS = {spec.name: spec for spec in (
     LayerSpec("buildings", "polygon", ("code", "name", "community_code"),
               ("floors", "households", "residents", "party_members"),
               ("residential_area_code", "floors", "households", "residents", *PARTY_FIELDS)),
-    LayerSpec("facilities", "point", ("code", "name", "type_code"), (), ("community_code",)),
+    # capacity: places or beds (kindergarten places, elderly-care beds), the supply of the 2SFCA measure
+    LayerSpec("facilities", "point", ("code", "name", "type_code"), ("capacity",), ("community_code", "capacity")),
 )}
 
 

@@ -61,6 +61,8 @@ def write_source(session: Session, source: SourceFile, progress: bool) -> tuple[
             row[column] = parents[fld].get(value)
         if source.layer == "grids":
             row["workers"] = feat.properties.get("workers")
+        if source.layer == "facilities":  # absent: capacity not known (a re-import without it clears it)
+            row["capacity"] = feat.properties.get("capacity")
         if source.layer == "buildings":
             for fld in ("floors", "households", "residents"):
                 row[fld] = feat.properties.get(fld) or (None if fld == "floors" else 0)

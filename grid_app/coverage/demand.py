@@ -1,0 +1,52 @@
+"""Who a facility type serves, per home: the type's age group from the register, else the district's shares."""
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from grid_app.models import DemandGroup
+from grid_app.platform.errors import Conflict
+
+# The register's current residents of a building within an age range, for every building that has one.
+_REGISTERED = text("""
+SELECT h.building_id,
+       count(r.id) FILTER (WHERE (r.moved_out IS NULL OR r.moved_out > :today)
+                             AND date_part('year', age(:today, r.birth_date)) BETWEEN :lo AND :hi) AS n
+FROM household h LEFT JOIN resident r ON r.household_id = h.id
+WHERE h.building_id = ANY(:ids)
+GROUP BY h.building_id
+""")
+NO_UPPER_AGE = 200
+
+
+def demand_group(session: Session, type_id: int) -> DemandGroup | None:
+    """The type's population group, or None when it serves every resident."""
+    return session.scalar(select(DemandGroup).where(DemandGroup.type_id == type_id))
+
+
+def home_demand(session: Session, type_code: str, group: DemandGroup | None, building_id: np.ndarray,
+                residents: np.ndarray, age_shares: dict[str, float], today: date | None = None) -> tuple[np.ndarray, dict]:
+    """People of the group per home, and how many homes were counted from the register or estimated.
+
+    age_shares (setting DEMAND_AGE_SHARES): the district's share of residents in the group, per type code,
+    used for buildings without a register."""
+    residents = np.asarray(residents, dtype=np.float64)
+    if group is None:
+        return residents.copy(), {"group": None, "homes_from_register": None, "homes_estimated": None}
+    share = age_shares.get(type_code)
+    if share is None or not 0 <= float(share) <= 1:
+        raise Conflict(f"no district age share for {type_code!r} in DEMAND_AGE_SHARES (a number from 0 to 1)",
+                       code="no_age_share")
+    rows = session.execute(_REGISTERED, {"today": today or date.today(), "lo": group.age_min,
+                                         "hi": NO_UPPER_AGE if group.age_max is None else group.age_max,
+                                         "ids": [int(b) for b in building_id]}).all()
+    counted = {r.building_id: r.n for r in rows}
+    registered = np.array([int(b) in counted for b in building_id], dtype=bool)
+    demand = residents * float(share)
+    demand[registered] = [counted[int(b)] for b in np.asarray(building_id)[registered]]
+    return demand, {"group": {"name": group.name, "age_min": group.age_min, "age_max": group.age_max},
+                    "district_share": float(share), "homes_from_register": int(registered.sum()),
+                    "homes_estimated": int((~registered).sum())}
