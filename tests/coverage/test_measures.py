@@ -170,3 +170,9 @@ def test_api_scope_and_errors(login, measured):
     assert res.status_code == 400 and res.get_json()["error"] == "bad_minutes"
     client.post("/logout")
     assert client.get(f"/api/v1/measures?community={d.COMM_A}").status_code == 401
+
+
+def test_coverage_page_shows_the_measures_section(login, measured):
+    page = login("secretary").get(f"/communities/{d.COMM_A}/coverage?type=kindergarten").get_data(as_text=True)
+    assert 'id="measures"' in page and f"/api/v1/measures?community={d.COMM_A}&amp;type=kindergarten" in page
+    assert "生活圈配套设施清单" in page and "\\u4e0d\\u8fbe\\u6807" in page  # 不达标, a JSON label for the script
