@@ -69,6 +69,7 @@ def copy_hierarchy(conn: Connection, log: Callable[[str], None]) -> None:
     for table in (*HIERARCHY, "party_organisation", "facility"):
         cols = _columns(conn, table)
         over = OVERRIDES.get(table, {})
+        _check_references(conn, table, over)
         exprs = []
         for c in cols:
             if c in over:
@@ -84,6 +85,18 @@ def copy_hierarchy(conn: Connection, log: Callable[[str], None]) -> None:
             f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} "
             f"FROM {table} s CROSS JOIN city_tile t WHERE {where} ORDER BY t.k, s.id"))
         log(f"  {table}: +{result.rowcount} rows")
+
+
+def _check_references(conn: Connection, table: str, over: dict[str, str]) -> None:
+    """Refuse a column pointing into a tiled table that OVERRIDES does not map (a copy would point at tile 0)."""
+    refs = conn.execute(text(
+        "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
+        "AND a.attnum = ANY(c.conkey) WHERE c.contype = 'f' AND c.conrelid = CAST(:t AS regclass) "
+        "AND c.confrelid::regclass::text = ANY(:tiled)"),
+        {"t": table, "tiled": [*HIERARCHY, "party_organisation", "facility"]}).scalars().all()
+    unmapped = sorted(set(refs) - set(over))
+    if unmapped:
+        raise RuntimeError(f"{table}.{', '.join(unmapped)} points into a tiled table: map it in tiles.OVERRIDES")
 
 
 def copy_network(conn: Connection, log: Callable[[str], None]) -> None:
