@@ -18,11 +18,13 @@ RATINGS = (1, 5)  # the lowest and highest rating an evaluation gives
 PHOTO_ACTIONS = ("report",)  # photos taken after the work show it done: they come with the report back
 
 
-def available_actions(user: User, case: Case) -> list[str]:
-    """The actions this user may take on this case now (none outside the area they work in)."""
+def available_actions(user: User, case: Case, *, in_area: bool | None = None) -> list[str]:
+    """The actions this user may take on this case now (none outside the area they work in; in_area: already checked)."""
     names = []
-    session = object_session(case)
-    if session is None or not may_act_on(session, user, case):
+    if in_area is None:
+        session = object_session(case)
+        in_area = session is not None and may_act_on(session, user, case)
+    if not in_area:
         return names
     for name in workflow.actions_from(case.state):
         action = workflow.ACTIONS[name]
@@ -61,7 +63,7 @@ def transition(session: Session, user: User, case_id: int, action_name: str, *, 
     if version is not None and version != case.version:
         raise Conflict(f"case {case_id} changed since version {version} (now {case.version}); reload it",
                        code="stale_version")
-    if action_name not in available_actions(user, case):
+    if action_name not in available_actions(user, case, in_area=True):  # require_act has just checked the area
         _explain_refusal(user, case, action_name)
     now = clock.now()
     from_state, from_level = case.state, case.level
