@@ -38,6 +38,7 @@ def app(tmp_path_factory):
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")), "RATELIMIT_ENABLED": False,
         "SECRET_KEY": "test",
         "GRID_APP_DEMO_REGISTER_PER_GRID": 3,  # a test's load-demo fills 3 buildings a grid, not 52,000 people
+        "GRID_APP_DEMO_HISTORY_PER_MONTH": 1,  # and logs a case a community and month (+ each grid's open ones)
     })
     with app.app_context():
         upgrade()

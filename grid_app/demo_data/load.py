@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from grid_app.access.accounts import create_user
 from grid_app.cases import clock
 from grid_app.demo_data import party_activity, party_members, party_wishes
+from grid_app.demo_data.history_write import load_history
 from grid_app.demo_data.register import load_demo_register
 from grid_app.models import Community, Grid, NetworkEdge, Street, User
 from grid_app.network.store import read_network_file, replace_network
@@ -24,7 +25,7 @@ DEMO_ROLES = ("admin", "street", "secretary", "worker", "planner")
 
 
 def load_demo_data(session: Session, folder: str, config) -> list[str]:
-    """Seed reference data, import every demo layer, make the demo accounts and network, fill the register and 双报到.
+    """Seed reference data, import the demo layers, make the accounts and network, the register, 双报到 and a year of cases.
 
     One transaction, left open: the caller commits it (then runs the coverage job, as after any import)."""
     seed_reference_data(session)
@@ -38,6 +39,7 @@ def load_demo_data(session: Session, folder: str, config) -> list[str]:
     lines.extend(load_demo_register(session, app_keyring(current_app), codes, clock.now(), display_zone(config),
                                     per_grid=config.get("GRID_APP_DEMO_REGISTER_PER_GRID")))
     lines.extend(load_demo_party(session, codes, config))
+    lines.extend(load_history(session, codes, clock.now(), display_zone(config), config))  # after the visits
     return lines
 
 
