@@ -129,9 +129,12 @@ def issue_token(session: Session, user: User, label: str | None = None) -> tuple
 
 
 def user_for_token(session: Session, plain: str) -> User | None:
-    """The user behind a live token, or None."""
-    token = _live_token(session, plain)
-    return token.user if token is not None and token.user.active else None
+    """The active user behind a live token, or None."""
+    # One statement: every request with a bearer token runs it, so the token and its user come together.
+    now = datetime.now(timezone.utc)
+    return session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+        ApiToken.token_sha256 == _sha(plain), ApiToken.revoked_at.is_(None),
+        (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at >= now), User.active.is_(True)))
 
 
 def _live_token(session: Session, plain: str) -> ApiToken | None:

@@ -9,8 +9,8 @@ from datetime import timedelta
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, load_only
 
 from grid_app.access.scope import case_read_clause, require_may_log
 from grid_app.cases import clock, photos, workflow
@@ -129,31 +129,31 @@ def create_case(session: Session, user: User | None, data: CaseInput, uploads: l
     now = clock.now()
     level = workflow.level_for(data.category.default_level, data.severity)
     hours = data.category.deadline_hours
-    case = Case(
+    community = place.community
+    values = dict(
         category_id=data.category.id, severity=data.severity, description=data.description,
         address=data.address, geom=from_shape(Point(data.lon, data.lat), srid=4326),
         accuracy_m=data.accuracy_m, channel=data.channel, reporter_id=user.id if user else None,
         reporter_contact=data.contact, idempotency_key=data.idempotency_key, state="collected",
         level=level, max_level=level, snapped_m=place.snapped_m,
         grid_id=place.grid.id if place.grid else None,
-        community_id=place.community.id if place.community else None,
+        community_id=community.id if community else None,
         residential_area_id=place.residential_area.id if place.residential_area else None,
         building_id=place.building.id if place.building else None,
+        # hierarchical codes: street 9 digits + community 3
+        street_code=community.code[:9] if community else None,
         deadline=now + timedelta(hours=hours["register"]),
         resolve_by=now + timedelta(hours=sum(hours[s] for s in workflow.STEPS)),
         created_at=now, updated_at=now,
     )
-    if place.community:
-        case.street_code = place.community.code[:9]  # hierarchical codes: street 9 digits + community 3
-    try:
-        with session.begin_nested():
-            session.add(case)
-            session.flush()
-    except IntegrityError:
-        # Another request with the same key won the race: answer with its case.
+    # One round trip, and no savepoint: a request with the same key that won the race makes this insert
+    # a no-op (its row is then answered), where a flush would raise and need a savepoint to recover.
+    case = session.scalar(insert(Case).values(**values)
+                          .on_conflict_do_nothing(index_elements=[Case.idempotency_key]).returning(Case))
+    if case is None:
         existing = _by_key(session, data.idempotency_key, user)
         if existing is None:
-            raise
+            raise Conflict("this idempotency_key is being used by another request; try again", code="key_in_use")
         return existing, False
     session.add(CaseEvent(case_id=case.id, action="collect", actor_id=case.reporter_id, at=now,
                           from_state=None, to_state="collected", from_level=None, to_level=level,
@@ -177,8 +177,9 @@ def possible_duplicates(session: Session, case: Case, user: User) -> list[Case]:
     """Open cases the user may read, of the same category, within 50 m, logged in the 7 days before this one."""
     since = case.created_at - timedelta(days=DUPLICATE_DAYS)
     here = select(Case.geom).where(Case.id == case.id).scalar_subquery()
+    # Callers show a duplicate's id, text and date: the other columns (the point, contact) stay unloaded.
     return list(session.scalars(
-        select(Case).where(
+        select(Case).options(load_only(Case.id, Case.description, Case.created_at)).where(
             case_read_clause(user), Case.id != case.id, Case.category_id == case.category_id,
             Case.state.in_(OPEN_STATES), Case.created_at >= since, Case.created_at <= case.created_at,
             # the box lets the GiST index find candidates; the geography test is the exact 50 m
