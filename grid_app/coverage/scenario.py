@@ -116,6 +116,7 @@ def evaluate(session: Session, community: Community, changes: Changes, default_s
         "added": [{**s, "access_m": round(float(a), 1)}
                   for s, a in zip(changes.as_json()["add"], added.access_m)],
         "removed": _removed(session, changes.remove),
+        "facilities": _removable(session, community, w.type_id),
         **_totals(residents, cov0, cov1, unsnapped),
         "by_residential_area": _units(homes, residents, cov0, cov1, "area"),
         "by_grid": _units(homes, residents, cov0, cov1, "grid"),
@@ -167,6 +168,15 @@ def _moved(homes, mask, before_m, after_m, speed0: float, speed1: float) -> list
              "lon": round(h.lon, 7), "lat": round(h.lat, 7), "area_code": h.area_code, "grid_code": h.grid_code,
              "minutes_today": _minutes(before_m[i], speed0), "minutes": _minutes(after_m[i], speed1)}
             for i, h in enumerate(homes) if mask[i]]
+
+
+def _removable(session: Session, community: Community, type_id: int) -> list[dict]:
+    """The community's facilities of the type: the ones a scenario may close (for the map)."""
+    rows = session.execute(text("SELECT id, code, name, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM facility "
+                                "WHERE type_id = :t AND community_id = :c ORDER BY code"),
+                           {"t": type_id, "c": community.id}).all()
+    return [{"id": r.id, "code": r.code, "name": r.name, "lon": round(r.lon, 7), "lat": round(r.lat, 7)}
+            for r in rows]
 
 
 def _removed(session: Session, ids: tuple[int, ...]) -> list[dict]:

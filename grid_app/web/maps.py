@@ -137,4 +137,4 @@ def coverage_map(code: str):
     summary = {**found.summary, "computed_at_local": labels.to_local(found.computed_at, display_zone())}
     return render_template("maps/coverage.html", map=builder.render_parts(built.map, static_url),
                            summary=summary, uncovered=built.uncovered, type_name=built.type_name,
-                           problem=problem, **context)
+                           problem=problem, map_crs="gcj02" if base.gcj02 else "wgs84", **context)
