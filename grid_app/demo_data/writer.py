@@ -65,6 +65,9 @@ def _building(bd, comms):
         "party_members": int(pa["members"]) if pa else None}, _mpoly(bd["geom"]))
 
 
+DEMO_CAPACITY = {"kindergarten": (90, 30), "elderly_care": (20, 10)}  # 3-6 classes of 30; 20-50 beds
+
+
 def _facilities(fac, comms):
     """The facilities layer, by type in FACILITY_TYPES order, coded F-<type>-NNN."""
     fcount: dict[str, int] = {}
@@ -73,9 +76,12 @@ def _facilities(fac, comms):
     for f in fac:
         fcount[f["type"]] = fcount.get(f["type"], 0) + 1
         lon, lat = TO_WGS.transform(f["pt"][0], f["pt"][1])
-        feats.append(_feature({"code": f"F-{f['type']}-{fcount[f['type']]:03d}", "name": f["name"],
-                               "type_code": f["type"], "community_code": comms[f["community"]]["code"]},
-                              {"type": "Point", "coordinates": [_r7(lon), _r7(lat)]}))
+        props = {"code": f"F-{f['type']}-{fcount[f['type']]:03d}", "name": f["name"],
+                 "type_code": f["type"], "community_code": comms[f["community"]]["code"]}
+        if f["type"] in DEMO_CAPACITY:  # places or beds for the 2SFCA measure, sized without a draw (no rng)
+            base, step = DEMO_CAPACITY[f["type"]]
+            props["capacity"] = base + step * (fcount[f["type"]] % 4)
+        feats.append(_feature(props, {"type": "Point", "coordinates": [_r7(lon), _r7(lat)]}))
     return _fc(feats)
 
 
