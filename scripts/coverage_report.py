@@ -1,10 +1,12 @@
 """Write a community's 15-minute coverage report: CSV, GeoJSON, Excel and a standalone HTML map.
 
     FLASK_APP=grid_app .venv/bin/python scripts/coverage_report.py --community 341702001001 \
-        [--type health_station ...] [--minutes 15] [--out reports/] [--lang zh|en]
+        [--type health_station ...] [--minutes 15] [--out reports/] [--lang zh|en] [--scenario ID]
 
 Without --type every facility type is reported (each at its own circle level unless --minutes is
-given); the HTML map shows the first type that has facilities. The numbers are those of GET
+given); the HTML map shows the first type that has facilities. --scenario adds a saved scenario's figures
+(recomputed on today's data: per residential area and grid, today and in the scenario, and the homes
+that move) as a CSV and an Excel sheet. The numbers are those of GET
 /api/v1/coverage: the last result of the coverage job (`flask grid coverage`).
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, help="walking minutes (default: each type's circle level)")
     ap.add_argument("--out", default="reports", help="output folder (default: reports/)")
     ap.add_argument("--lang", default="zh", choices=("zh", "en"))
+    ap.add_argument("--scenario", type=int, help="id of a saved scenario of the community to include")
     args = ap.parse_args()
 
     from sqlalchemy import select
@@ -39,10 +42,18 @@ def main() -> int:
     with app.app_context():
         types = args.types or db.session.scalars(select(FacilityType.code).order_by(FacilityType.id)).all()
         try:
+            scenario = None
+            if args.scenario is not None:
+                from grid_app.coverage import scenario_store
+                row = scenario_store.get(db.session, args.scenario, None)
+                if scenario_store.describe(db.session, row)["community"] != args.community:
+                    print(f"error: scenario {args.scenario} is not of community {args.community}", file=sys.stderr)
+                    return 2
+                scenario = scenario_store.figures(db.session, row, app.config["WALK_SPEED_M_S"])
             paths = write_report(
                 db.session, args.out, args.community, types, args.minutes, app.config["WALK_SPEED_M_S"],
                 lambda view: coverage_map_file(db.session, view, app.config, gettext=gettext, lang=args.lang),
-                lang=args.lang)
+                lang=args.lang, scenario=scenario)
         except DomainError as exc:
             print(f"error: {exc.message}", file=sys.stderr)
             return 2

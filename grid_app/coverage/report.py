@@ -94,10 +94,36 @@ def buildings_geojson(session: Session, community_code: str, rows: list[dict]) -
         for code, p in props.items() if code in shapes]}
 
 
+SCENARIO_COLUMNS = [
+    ("scenario", "方案", "Scenario"), ("unit", "单元", "Unit"), ("code", "编码", "Code"), ("name", "名称", "Name"),
+    ("residents_total", "居民", "Residents"), ("residents_covered_today", "现状覆盖居民", "Covered today"),
+    ("share_today", "现状覆盖率", "Share today"), ("residents_covered", "方案覆盖居民", "Covered in the scenario"),
+    ("share", "方案覆盖率", "Share in the scenario"), ("change", "变化", "Change")]
+UNIT = {"area": {True: "小区", False: "residential area"}, "grid": {True: "网格", False: "grid"},
+        "gained": {True: "新覆盖楼栋", False: "home newly covered"}, "lost": {True: "不再覆盖楼栋", False: "home no longer covered"}}
+
+
+def scenario_rows(figures: dict, lang: str = "zh") -> list[dict]:
+    """A saved scenario's figures (scenario_store.figures) as rows: areas, grids, then the homes that move."""
+    zh, name = lang == "zh", f"{figures['name']} (#{figures['id']})"
+    rows = [{"scenario": name, "unit": "", "code": "", "name": "（合计）" if zh else "(total)",
+             **{k: figures[k] for k in ("residents_total", "residents_covered_today", "share_today",
+                                        "residents_covered", "share")},
+             "change": figures["residents_gained"] - figures["residents_lost"]}]
+    for kind, key in (("area", "by_residential_area"), ("grid", "by_grid")):
+        rows += [{"scenario": name, "unit": UNIT[kind][zh], **u} for u in figures[key]]
+    for kind in ("gained", "lost"):
+        rows += [{"scenario": name, "unit": UNIT[kind][zh], "code": h["code"], "name": h["name"],
+                  "residents_total": h["residents"], "change": h["residents"] if kind == "gained" else -h["residents"]}
+                 for h in figures[kind]]
+    return rows
+
+
 def write_report(session: Session, out_dir: str, community_code: str, type_codes: list[str], minutes,
                  speed_m_s: float, map_html: Callable[[CoverageView], str], lang: str = "zh",
-                 progress: bool = True) -> dict[str, str]:
-    """Write the four files; map_html(view) returns the map page of a coverage view. Returns their paths."""
+                 progress: bool = True, scenario: dict | None = None) -> dict[str, str]:
+    """Write the four files (five with a saved scenario's figures); map_html(view) returns the map page of a
+    coverage view. Returns their paths."""
     os.makedirs(out_dir, exist_ok=True)
     buildings, summary_rows, views = build_rows(session, community_code, type_codes, minutes, speed_m_s,
                                                     progress, lang)
@@ -107,9 +133,16 @@ def write_report(session: Session, out_dir: str, community_code: str, type_codes
         fh.write(tables.to_csv(buildings, BUILDING_COLUMNS, lang))
     with open(paths["geojson"], "w", encoding="utf-8") as fh:
         json.dump(buildings_geojson(session, community_code, buildings), fh, ensure_ascii=False)
+    sheets = [("覆盖汇总" if lang == "zh" else "Summary", summary_rows, SUMMARY_COLUMNS),
+              ("楼栋" if lang == "zh" else "Buildings", buildings, BUILDING_COLUMNS)]
+    if scenario is not None:
+        rows = scenario_rows(scenario, lang)
+        paths["scenario_csv"] = f"{stem}-scenario-{scenario['id']}.csv"
+        with open(paths["scenario_csv"], "wb") as fh:
+            fh.write(tables.to_csv(rows, SCENARIO_COLUMNS, lang))
+        sheets.append(("方案" if lang == "zh" else "Scenario", rows, SCENARIO_COLUMNS))
     with open(paths["xlsx"], "wb") as fh:
-        fh.write(tables.to_xlsx_sheets([("覆盖汇总" if lang == "zh" else "Summary", summary_rows, SUMMARY_COLUMNS),
-                                        ("楼栋" if lang == "zh" else "Buildings", buildings, BUILDING_COLUMNS)], lang))
+        fh.write(tables.to_xlsx_sheets(sheets, lang))
     shown = coverage_service.with_isochrones(session, views[map_type(type_codes, views)])
     with open(paths["html"], "w", encoding="utf-8") as fh:
         fh.write(map_html(shown))

@@ -218,3 +218,23 @@ def test_gcj02_sites_are_moved_to_wgs84(session, streets):
     result = run(session, {"type": TYPE, "minutes": 3, "crs": "gcj02", "add": [{"lon": glon, "lat": glat}]})
     assert result["changes"]["add"][0]["lon"] == pytest.approx(lon, abs=1e-6)
     assert result["residents_gained"] == 390
+
+
+def test_report_includes_a_saved_scenario(session, streets, users, tmp_path):
+    from openpyxl import load_workbook
+
+    from grid_app.coverage import scenario_store
+    from grid_app.coverage.refresh import refresh
+    from grid_app.coverage.report import write_report
+    refresh(session, SPEED)  # the report's own figures come from the stored coverage
+    community = community_by_code(session, d.COMM_A)
+    saved = scenario_store.save(session, community, users["planner"], {
+        "type": TYPE, "name": "=北侧新站", "minutes": 3, "add": [dict(zip(("lon", "lat"), lonlat(250, 320)))]}, SPEED)
+    figures = scenario_store.figures(session, session.get(CoverageScenario, saved["id"]), SPEED)
+    paths = write_report(session, str(tmp_path), d.COMM_A, [TYPE], 3, SPEED, lambda view: "<html></html>",
+                         progress=False, scenario=figures)
+    text = open(paths["scenario_csv"], encoding="utf-8-sig").read()
+    assert "'=北侧新站" in text and d.TOWER in text and "新覆盖楼栋" in text  # formula neutralised
+    sheet = load_workbook(paths["xlsx"])["方案"]
+    total = [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))]
+    assert total[4:10] == [520, 0, 0, 390, 0.75, 390]
