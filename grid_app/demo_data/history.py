@@ -46,6 +46,7 @@ RATINGS = {"closed": (5, 5, 5, 4, 4, 4, 3), "reopened": (3, 4, 4, 2), "late": (2
            "escalated": (4, 5, 5, 3), "escalated_twice": (3, 4, 5)}
 P_EVALUATED = 0.65
 STUCK_ESCALATE_DAYS = 30  # a case stuck longer than this was sent up a level (and stuck there too)
+STUCK_AT_MOST_DAYS = 120  # older cases drawn as stuck were closed late instead
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,8 @@ def _case(rng: random.Random, key: str, grid: str, code: str, lon: float, lat: f
             outcome = name
             break
         roll -= p
+    if outcome == "stuck" and now - at > timedelta(days=STUCK_AT_MOST_DAYS):
+        outcome = "late"  # no case is left open for the better part of a year: it was closed, late
     steps = plan_steps(rng, categories[code], severity, outcome, at, now)
     return PlannedCase(key, grid, code, severity, round(lon, 7), round(lat, 7), address,
                        rng.choice(DESCRIPTIONS[code]), at, public, rng.random() < P_PHOTO, outcome, steps)
