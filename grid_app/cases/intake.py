@@ -10,11 +10,13 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from grid_app.access.scope import case_read_clause, require_may_log
 from grid_app.cases import clock, photos, workflow
-from grid_app.models import CHANNELS, OPEN_STATES, Case, CaseEvent, Category, User
+from grid_app.models import (CHANNELS, OPEN_STATES, Building, Case, CaseEvent, Category, Community, Grid,
+                              ResidentialArea, User)
 from grid_app.places import locate
 from grid_app.platform.errors import Conflict, InvalidInput
 from grid_app.platform.text import number, optional_text
@@ -116,8 +118,9 @@ def create_case(session: Session, user: User | None, data: CaseInput, uploads: l
                 also_write: Callable[[Case], None] | None = None) -> tuple[Case, bool]:
     """Store a new case (True) or return the one already made with this key (False), in one commit.
 
-    `also_write(case)` adds the caller's rows of the same operation (Open311's request record) to that
-    commit; it is not called for a case that already exists.
+    `also_write(case)` runs in the same transaction just before that commit: it adds the caller's rows of
+    the same operation (Open311's request record) or reads what the answer needs (the API's); it is not
+    called for a case that already exists.
     """
     if user is not None:
         require_may_log(user)
@@ -162,6 +165,25 @@ def create_case(session: Session, user: User | None, data: CaseInput, uploads: l
         also_write(case)
     photos.commit_with_photos(session, upload_dir, case.id, checked, "before")
     return case, True
+
+
+def read_new(session: Session, case: Case) -> Case:
+    """A case this transaction inserted, with its places' codes and names loaded, read before the commit.
+
+    Its photos are added by the commit (photos.commit_with_photos), so the collection starts empty here;
+    `read_photos` loads it afterwards when there were any.
+    """
+    found = session.scalar(select(Case).where(Case.id == case.id).options(
+        *(joinedload(rel).load_only(model.code, model.name) for rel, model in (
+            (Case.grid, Grid), (Case.community, Community), (Case.residential_area, ResidentialArea),
+            (Case.building, Building)))))
+    set_committed_value(found, "photos", [])
+    return found
+
+
+def read_photos(session: Session, case: Case) -> None:
+    """Load the photos a committed intake stored with its case."""
+    session.refresh(case, ["photos"])
 
 
 def _by_key(session: Session, key: str, user: User | None) -> Case | None:

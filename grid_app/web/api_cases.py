@@ -64,26 +64,36 @@ def create_case():
     """Log a case; the same idempotency_key again answers 200 with the same case."""
     fields, uploads = _request_fields()
     data = intake.parse_case_input(db.session, fields)
+    read: dict = {}
+
+    def read_back(new_case):
+        # Inside the intake's transaction, before its commit: the answer needs no second connection after it.
+        read["case"] = intake.read_new(db.session, new_case)
+        read["actions"] = transitions.available_actions(current_user, read["case"])
+        read["duplicates"] = intake.possible_duplicates(db.session, read["case"], current_user)
+
     with _loaded_after_commit():
         case, created = intake.create_case(
             db.session, current_user, data, uploads, upload_dir=current_app.config["UPLOAD_DIR"],
-            snap_m=current_app.config["GRID_SNAP_M"])
-        # One query for the case and the places the answer names (the identity needs no reload).
-        case = queries.fetch(db.session, inspect(case).identity[0])
-        body = queries.case_json(case, photo_url, transitions.available_actions(current_user, case))
-        if created:
-            body["possible_duplicates"] = [
-                {"id": c.id, "description": c.description, "created_at": c.created_at.isoformat()}
-                for c in intake.possible_duplicates(db.session, case, current_user)]
-    return jsonify(body), 201 if created else 200
+            snap_m=current_app.config["GRID_SNAP_M"], also_write=read_back)
+        if not created:  # the same key again: no commit happened, read the stored case as it is now
+            case = queries.fetch(db.session, inspect(case).identity[0])
+            return jsonify(queries.case_json(case, photo_url, transitions.available_actions(current_user, case)))
+        if uploads:
+            intake.read_photos(db.session, read["case"])
+        body = queries.case_json(read["case"], photo_url, read["actions"])
+        body["possible_duplicates"] = [
+            {"id": c.id, "description": c.description, "created_at": c.created_at.isoformat()}
+            for c in read["duplicates"]]
+    return jsonify(body), 201
 
 
 @contextmanager
 def _loaded_after_commit() -> Iterator[None]:
     """Keep the request's objects loaded across its commit (the session's default expires them all).
 
-    The answer is read right after the intake commits: the user it authenticated has not changed, so
-    reloading it (one more statement per case) would buy nothing; the case is re-read by queries.fetch.
+    The answer is read inside the intake's transaction; the commit changes none of it, so reloading
+    the case and the user afterwards would only cost statements and a second connection.
     """
     session = db.session()
     session.expire_on_commit = False
