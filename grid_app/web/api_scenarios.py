@@ -5,13 +5,13 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 
 from grid_app.access import scope
-from grid_app.coverage import scenario_store
+from grid_app.coverage import scenario_measures, scenario_store, scenario_suggest
 from grid_app.coverage.scenario import evaluate as evaluate_changes
 from grid_app.coverage.scenario_input import MAX_ADDED, MAX_REMOVED, SPEED_RANGE, check_changes
 from grid_app.coverage.service import LIMIT_MINUTES
 from grid_app.extensions import db
 from grid_app.places.locate import CRS_CHOICES
-from grid_app.platform.errors import InvalidInput
+from grid_app.platform.errors import Conflict, InvalidInput
 from grid_app.web import openapi
 
 bp = Blueprint("api_scenarios", __name__, url_prefix="/api/v1/scenarios")
@@ -59,7 +59,26 @@ def evaluate():
     body = _body()
     community = _community(body.get("community"))
     changes = check_changes(db.session, community, {k: v for k, v in body.items() if k != "community"}, _speed())
-    return _private(jsonify(evaluate_changes(db.session, community, changes, _speed())))
+    result = evaluate_changes(db.session, community, changes, _speed())
+    try:  # the planners' measures before -> after; coverage alone still answers without them
+        result["measures"] = scenario_measures.compare(db.session, community, changes, _speed(),
+                                                       current_app.config["DEMAND_AGE_SHARES"])
+    except Conflict as exc:
+        result["measures"] = {"unavailable": exc.code, "message": exc.message}
+    result["seconds_total"] = round(result["seconds"] + result["measures"].get("seconds", 0.0), 4)
+    return _private(jsonify(result))
+
+
+@bp.post("/suggest")
+@login_required
+def suggest():
+    """建议选址: k sites in the community by maximal coverage, returned as the scenario's change set."""
+    scenario_store.require_role(current_user)
+    body = _body()
+    community = _community(body.get("community"))
+    changes, k, kind, layer = scenario_suggest.check_request(
+        db.session, community, {key: v for key, v in body.items() if key != "community"}, _speed())
+    return _private(jsonify(scenario_suggest.suggest(db.session, community, changes, k, kind, layer, _speed())))
 
 
 @bp.post("")
@@ -127,11 +146,20 @@ _CHANGES = {"type": "object", "required": ["community", "type"], "properties": {
     "add": {"type": "array", "maxItems": MAX_ADDED, "items": _SITE},
     "remove": {"type": "array", "maxItems": MAX_REMOVED, "items": {"type": "integer"},
                "description": "ids of facilities of the type in the community"}}}
+_SUGGEST = {**_CHANGES, "required": ["community", "type", "k"], "properties": {
+    **_CHANGES["properties"], "k": {"type": "integer", "minimum": 1, "maximum": scenario_suggest.MAX_K},
+    "candidates": {"type": "string", "enum": list(scenario_suggest.CANDIDATES), "default": "network",
+                   "description": "the network's nodes in the community, or the points of `layer`"},
+    "layer": {"type": "object", "description": "GeoJSON FeatureCollection of available plots (candidates 'layer'; "
+              f"at most {scenario_suggest.MAX_LAYER_SITES} features; a polygon gives a point on it)"}}}
 _SCENARIO_ID = [{"name": "scenario_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 OPENAPI = [
     ("/api/v1/scenarios/evaluate", "post", "Coverage today and under a change set (planned sites, closures, walking "
      "speed) per residential area and grid, with the homes gained or lost; nothing is stored", [], _CHANGES, "200",
      True),
+    ("/api/v1/scenarios/suggest", "post", "建议选址: the k sites in the community (network nodes or a layer of "
+     "plots) that bring the most residents not yet covered by the scenario within the walk (maximal coverage, "
+     "greedy), returned as the scenario's change set with them added; nothing is stored", [], _SUGGEST, "200", True),
     ("/api/v1/scenarios", "post", "Evaluate a change set and save it as a named scenario", [],
      {**_CHANGES, "required": ["community", "type", "name"],
       "properties": {**_CHANGES["properties"], "name": {"type": "string", "minLength": 1, "maxLength": 100}}},

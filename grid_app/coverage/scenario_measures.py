@@ -1,0 +1,69 @@
+"""A scenario's planners' measures next to today's: the checklist rows of its type, equity, 2SFCA.
+
+Both sides go through measures(): today on the stored facilities at the default walking speed, the
+scenario on the changed facility set (stored ones minus the closed, plus the planned with their
+capacities) at the scenario's speed. Nothing is written.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from grid_app.coverage.measures import FacilitySet, measures, stored_facilities
+from grid_app.coverage.scenario_input import Changes
+from grid_app.models import Community
+
+
+def changed_facilities(session: Session, changes: Changes) -> FacilitySet:
+    """Today's facilities of the type without the closed ones, plus the planned sites (id -1)."""
+    now = stored_facilities(session, changes.walk.type_code)
+    keep = ~np.isin(now.ids, np.array(changes.remove, dtype=np.int64))
+    added = np.array([(s.lon, s.lat) for s in changes.add], dtype=np.float64).reshape(-1, 2)
+    capacity = np.array([np.nan if s.capacity is None else s.capacity for s in changes.add], dtype=np.float64)
+    return FacilitySet(now.type_code, np.vstack([now.lonlat[keep], added]),
+                       np.concatenate([now.capacity[keep], capacity]),
+                       np.concatenate([now.ids[keep], np.full(len(changes.add), -1, dtype=np.int64)]))
+
+
+def _rows(body: dict, type_code: str) -> dict:
+    """The checklist rows of one type, keyed by level minutes."""
+    return {lv["minutes"]: item for lv in body["checklist"]["levels"] for item in lv["items"]
+            if item["type"] == type_code}
+
+
+def _equity(body: dict) -> dict:
+    eq = body.get("equity") or {}
+    return {k: (None if eq.get(k) is None else {"gini": eq[k]["gini"], "bottom20_share": eq[k]["bottom20_share"]})
+            for k in ("coverage_share", "fca_score")}
+
+
+def compare(session: Session, community: Community, changes: Changes, default_speed: float,
+            age_shares: dict[str, float]) -> dict:
+    """Today's and the scenario's measures for the scenario's type, and the rows that move (before → after)."""
+    started = time.perf_counter()
+    w = changes.walk
+    before = measures(session, community, default_speed, age_shares, w.type_code, w.minutes)
+    after = measures(session, community, w.speed_m_s, age_shares, w.type_code, w.minutes,
+                     facilities=changed_facilities(session, changes))
+    rows0, rows1 = _rows(before, w.type_code), _rows(after, w.type_code)
+    checklist = [{"minutes": m, "standard_item": rows1[m]["standard_item"], "min_share": rows1[m]["min_share"],
+                  "share_today": rows0[m]["share"], "meets_today": rows0[m]["meets"],
+                  "share": rows1[m]["share"], "meets": rows1[m]["meets"]}
+                 for m in sorted(rows1) if m in rows0]
+    cap0, cap1 = before["capacity"], after["capacity"]
+    return {
+        "type": w.type_code,
+        "checklist": checklist,
+        "met_today": before["checklist"]["met"], "met": after["checklist"]["met"],
+        "items": after["checklist"]["items"],
+        "equity_today": _equity(before), "equity": _equity(after),
+        "fca_score_today": cap0["score"], "fca_score": cap1["score"],
+        "capacity_total_today": cap0["capacity_total"], "capacity_total": cap1["capacity_total"],
+        "no_capacity": cap1["no_capacity"] and cap0["no_capacity"],
+        # the scenario's whole body, for window.gridMeasures.render (its per-building list left out: the
+        # panel shows areas, and a large community's list would dwarf the answer)
+        "scenario": {**after, "capacity": {k: v for k, v in cap1.items() if k != "by_building"}},
+        "seconds": round(time.perf_counter() - started, 4),
+    }
