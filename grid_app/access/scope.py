@@ -21,7 +21,7 @@ asks this module; out of scope looks absent (filtered out of lists, 404 for a na
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, any_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from grid_app.models import Building, Case, Community, Grid, Household, Resident, Street, User, user_grid
@@ -93,7 +93,9 @@ def _area_cases(user: User):
     if user.role == "secretary":
         return Case.community_id == user.community_id
     if user.role == "worker":
-        return Case.grid_id.in_(_own_grids(user))
+        # = ANY(ARRAY(...)) rather than IN (subquery): beside "OR reporter_id = me" PostgreSQL turns an IN
+        # into a hashed subplan over every case; the array is read once and the grid index is used
+        return Case.grid_id == any_(func.array(_own_grids(user).scalar_subquery()))
     return false()
 
 

@@ -136,10 +136,10 @@ def list_cases(session: Session, user, f: CaseFilter) -> tuple[list[Case], int]:
     """One page of the cases the user may see, and the total matching."""
     base = matching(select(Case.id), user, f)
     total = session.scalar(select(func.count()).select_from(base.subquery()))
-    cases = session.scalars(
-        select(Case).where(Case.id.in_(base.scalar_subquery()))
-        .options(*PLACES)
-        .order_by(*ORDERS[f.order]).limit(f.limit).offset(f.offset)).all()
+    # the page is the filtered select itself, ordered and cut: "id IN (filtered)" made PostgreSQL walk the
+    # created_at index over every case of the city before finding a page of the user's
+    cases = session.scalars(matching(select(Case), user, f).options(*PLACES)
+                            .order_by(*ORDERS[f.order]).limit(f.limit).offset(f.offset)).all()
     return list(cases), total
 
 
