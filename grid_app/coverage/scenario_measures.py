@@ -6,14 +6,40 @@ capacities) at the scenario's speed. Nothing is written.
 """
 from __future__ import annotations
 
+import threading
 import time
+from datetime import date
 
 import numpy as np
 from sqlalchemy.orm import Session
 
+from grid_app.coverage import service as coverage_service
 from grid_app.coverage.measures import FacilitySet, measures, stored_facilities
 from grid_app.coverage.scenario_input import Changes
 from grid_app.models import Community
+
+
+TODAY_TTL_S = 60.0  # today's side is reused for a burst of clicks; the register has no data version, so short
+_lock = threading.Lock()
+_today: dict = {}
+
+
+def _today_measures(session: Session, community: Community, type_code: str, minutes: float, speed: float,
+                    age_shares: dict[str, float]) -> dict:
+    """measures() on the stored facilities, kept TODAY_TTL_S per data version, community, type and walk."""
+    key = (str(session.get_bind().engine.url), coverage_service.stamp(session, speed), date.today(), community.id,
+           type_code, minutes, tuple(sorted(age_shares.items())))
+    now = time.monotonic()
+    with _lock:
+        hit = _today.get(key)
+        if hit and now - hit[0] < TODAY_TTL_S:
+            return hit[1]
+    body = measures(session, community, speed, age_shares, type_code, minutes)
+    with _lock:
+        for k in [k for k, (t, _) in _today.items() if now - t >= TODAY_TTL_S]:
+            del _today[k]
+        _today[key] = (now, body)
+    return body
 
 
 def changed_facilities(session: Session, changes: Changes) -> FacilitySet:
@@ -44,7 +70,7 @@ def compare(session: Session, community: Community, changes: Changes, default_sp
     """Today's and the scenario's measures for the scenario's type, and the rows that move (before → after)."""
     started = time.perf_counter()
     w = changes.walk
-    before = measures(session, community, default_speed, age_shares, w.type_code, w.minutes)
+    before = _today_measures(session, community, w.type_code, w.minutes, default_speed, age_shares)
     after = measures(session, community, w.speed_m_s, age_shares, w.type_code, w.minutes,
                      facilities=changed_facilities(session, changes))
     rows0, rows1 = _rows(before, w.type_code), _rows(after, w.type_code)

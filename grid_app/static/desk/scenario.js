@@ -163,6 +163,7 @@
       body.appendChild(tr);
     });
     panel.querySelector(".scenario-units").hidden = false;
+    showMeasures(r.measures);
     homesLayer.clearLayers();
     [["gained", "#16a34a"], ["lost", "#dc2626"]].forEach(function (kind) {
       r[kind[0]].forEach(function (h) {
@@ -173,6 +174,47 @@
           .addTo(homesLayer);
       });
     });
+  }
+
+  /* The planners' measures today -> scenario (checklist rows of the type, equity, 2SFCA). */
+  function showMeasures(m) {
+    var box = $(".scenario-measures");
+    if (!m || m.unavailable) { box.hidden = true; return; }
+    var body = box.querySelector("tbody"), f3 = function (x) { return x === null || x === undefined ? "—" : x.toFixed(3); };
+    body.textContent = "";
+    var eq0 = m.equity_today.coverage_share || {}, eq1 = m.equity.coverage_share || {};
+    var rows = m.checklist.map(function (c) {
+      return [labels.checklist_row.replace("{m}", c.minutes).replace("{item}", c.standard_item),
+              pct(c.share_today) + (c.meets_today ? " ✓" : " ✗"), pct(c.share) + (c.meets ? " ✓" : " ✗"), c.share - c.share_today];
+    }).concat([[labels.met_items, m.met_today + "/" + m.items, m.met + "/" + m.items, m.met - m.met_today],
+               [labels.gini, f3(eq0.gini), f3(eq1.gini), (eq0.gini || 0) - (eq1.gini || 0)],
+               [labels.bottom, pct(eq0.bottom20_share), pct(eq1.bottom20_share), (eq1.bottom20_share || 0) - (eq0.bottom20_share || 0)],
+               [labels.fca, f3(m.fca_score_today), f3(m.fca_score), (m.fca_score || 0) - (m.fca_score_today || 0)]]);
+    rows.forEach(function (row) {
+      var tr = el("tr");
+      tr.appendChild(el("td", row[0]));
+      tr.appendChild(el("td", row[1], "num"));
+      tr.appendChild(el("td", row[2], "num" + (row[3] > 1e-9 ? " gain-text" : row[3] < -1e-9 ? " overdue-text" : "")));
+      body.appendChild(tr);
+    });
+    box.hidden = false;
+    if (window.gridMeasures && m.scenario) { window.gridMeasures.render(m.scenario); }
+  }
+
+  /* 建议选址: the server's maximal-coverage sites, loaded as planned sites to adjust by hand. */
+  function suggest() {
+    var body = changes();
+    body.k = parseInt(panel.querySelector("input[name=suggest_k]").value, 10);
+    status(labels.suggesting);
+    call("POST", api + "/suggest", body).then(function (r) {
+      if (!r.suggested.length) { status(labels.suggest_none); return; }
+      r.suggested.forEach(function (s) {
+        var p = toMap(s.lon, s.lat);  // server points are WGS84; the state holds map clicks
+        state.add.push({lon: gcj ? +p[1].toFixed(7) : s.lon, lat: gcj ? +p[0].toFixed(7) : s.lat,
+                        name: labels.suggested + " " + (state.add.length + 1)});
+      });
+      changed();
+    }).catch(function (err) { status(labels.error + " " + err.message, true); });
   }
 
   /* Saved scenarios: list, open, delete, compare two. */
@@ -282,6 +324,7 @@
     changed();
   };
   panel.querySelector("[data-act=compare]").onclick = compare;
+  panel.querySelector("[data-act=suggest]").onclick = suggest;
   panel.querySelector(".scenario-save").onsubmit = function (e) {
     e.preventDefault();
     var body = changes();
