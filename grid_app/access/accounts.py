@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -130,11 +130,13 @@ def issue_token(session: Session, user: User, label: str | None = None) -> tuple
 
 def user_for_token(session: Session, plain: str) -> User | None:
     """The active user behind a live token, or None."""
-    # One statement: every request with a bearer token runs it, so the token and its user come together.
-    now = datetime.now(timezone.utc)
-    return session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-        ApiToken.token_sha256 == _sha(plain), ApiToken.revoked_at.is_(None),
-        (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at >= now), User.active.is_(True)))
+    return session.scalar(_TOKEN_USER, {"sha": _sha(plain), "now": datetime.now(timezone.utc)})
+
+
+# Every request with a bearer token runs it: one statement for the token and its user, built once.
+_TOKEN_USER = select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+    ApiToken.token_sha256 == bindparam("sha"), ApiToken.revoked_at.is_(None),
+    (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at >= bindparam("now")), User.active.is_(True))
 
 
 def _live_token(session: Session, plain: str) -> ApiToken | None:
