@@ -19,6 +19,7 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -166,6 +167,7 @@ def main() -> None:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(10)
+        shutil.rmtree(uploads, ignore_errors=True)
         if not args.keep_db:
             from grid_app.platform import localdb
             localdb.default().drop_database(DB_NAME)
