@@ -1,6 +1,7 @@
 """Who a facility type serves, per home: the type's age group from the register, else the district's shares."""
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import numpy as np
@@ -50,3 +51,38 @@ def home_demand(session: Session, type_code: str, group: DemandGroup | None, bui
     return demand, {"group": {"name": group.name, "age_min": group.age_min, "age_max": group.age_max},
                     "district_share": float(share), "homes_from_register": int(registered.sum()),
                     "homes_estimated": int((~registered).sum())}
+
+
+# The register's state: a resident added, removed or edited (updated_at), or a household added or removed.
+_REGISTER_STATE = text("""
+SELECT txid_current_if_assigned() IS NOT NULL AS writing,
+       (SELECT count(*) FROM resident) AS residents, (SELECT max(updated_at) FROM resident) AS changed,
+       (SELECT count(*) FROM household) AS households, (SELECT max(id) FROM household) AS last_household
+""")
+_lock = threading.Lock()
+_cache: dict = {}
+
+
+def district_demand(session: Session, net, type_code: str, group: DemandGroup | None,
+                    age_shares: dict[str, float]) -> tuple[np.ndarray, dict]:
+    """home_demand for every home of the prepared network, kept per data version, register state and day."""
+    if group is None:  # every resident: nothing to read
+        return home_demand(session, type_code, group, net.homes.building_id, net.homes.residents, age_shares)
+    state = session.execute(_REGISTER_STATE).one()
+    today = date.today()
+    key = (str(session.get_bind().engine.url), net.stamp, tuple(state[1:]), today, type_code, group.age_min,
+           group.age_max, age_shares.get(type_code))
+    # A transaction that has written may hold register edits no stamp shows yet (same now(), same count):
+    # it reads the register itself and keeps nothing.
+    if not state.writing:
+        with _lock:
+            if key in _cache:
+                return _cache[key]
+    found = home_demand(session, type_code, group, net.homes.building_id, net.homes.residents, age_shares, today)
+    found[0].setflags(write=False)
+    if not state.writing:
+        with _lock:
+            for k in [k for k in _cache if k[:2] != key[:2] or k[3] != today]:  # older data: never asked again
+                del _cache[k]
+            _cache[key] = found
+    return found

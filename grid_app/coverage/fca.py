@@ -3,12 +3,16 @@
 Step 1: each facility's ratio R_j = capacity_j / demand within its catchment.
 Step 2: each home's score A_i = sum of R_j over facilities whose catchment holds it.
 A home is in a catchment when its walk to the facility is at most the catchment (inclusive).
+local_pairs gives the same pairs as catchment_pairs from one bounded pass over the whole graph and
+then per-facility passes on the small subgraph that pass reached (a path within the catchment never
+leaves it), instead of one whole-graph pass per facility.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse.csgraph import dijkstra
 
 from grid_app.coverage.engine import PreparedHomes
 from grid_app.coverage.graph import Snaps
@@ -35,6 +39,40 @@ def catchment_pairs(prepared: PreparedHomes, facilities: Snaps, catchment_m: flo
     if not fac:
         return Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     return Pairs(np.concatenate(fac), np.concatenate(home), np.concatenate(dist))
+
+
+DENSE_BYTES = 64 * 2**20  # the per-facility distance rows of one chunk on the subgraph
+
+
+def _empty() -> Pairs:
+    return Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+
+
+def local_pairs(prepared: PreparedHomes, facilities: Snaps, catchment_m: float) -> Pairs:
+    """catchment_pairs' result (same pairs, order and distances) from one whole-graph pass, then the subgraph."""
+    ok = np.flatnonzero(facilities.snapped)
+    if not len(ok):
+        return _empty()
+    # One start node per snapped facility; they have no incoming arcs, so one never shortens another's walk.
+    csr, src = prepared._with_sources(facilities.subset(ok))
+    reach = dijkstra(csr, directed=True, indices=src, min_only=True, limit=catchment_m)
+    keep = np.flatnonzero(np.isfinite(reach))
+    pos = np.full(csr.shape[0], -1, dtype=np.int64)
+    pos[keep] = np.arange(len(keep))
+    sub = csr[keep][:, keep]
+    hn = prepared.aug.point_node[0]
+    homes = np.flatnonzero(hn >= 0)
+    homes = homes[pos[hn[homes]] >= 0]  # ascending, like catchment_pairs' np.flatnonzero
+    at, access = pos[hn[homes]], prepared.homes.access_m[homes]
+    fac, home, dist = [], [], []
+    rows = max(1, DENSE_BYTES // (8 * max(len(keep), 1)))
+    for start in range(0, len(ok), rows):
+        d = dijkstra(sub, directed=True, indices=pos[src[start:start + rows]], limit=catchment_m)[:, at] + access
+        r, c = np.nonzero(d <= catchment_m)  # row-major: by facility, then home, as catchment_pairs
+        fac.append(ok[start + r])
+        home.append(homes[c])
+        dist.append(d[r, c])
+    return Pairs(np.concatenate(fac).astype(np.int64), np.concatenate(home).astype(np.int64), np.concatenate(dist))
 
 
 def two_step(pairs: Pairs, supply, demand) -> tuple[np.ndarray, np.ndarray]:

@@ -10,22 +10,30 @@ scenario) goes through the engine on the prepared network. The scenario side cal
 FacilitySet(type_code, lonlat: (n, 2) WGS84, capacity: (n,) float with nan where unknown,
 ids: (n,) facility id, -1 for a planned one). `facilities` replaces the stored set of its type in the
 checklist, the 2SFCA and the equity figures; nothing is written.
+
+Per community, only what can reach it is computed: the facilities within the walk of its homes (a walk
+is never shorter than the straight line), their whole catchments for the 2SFCA ratios (one bounded
+pass, fca.local_pairs), each facility's catchment kept per network version and place, so a scenario
+only walks from its planned sites; the demand per home is kept per data and register state (demand.py).
+The figures are those of the whole-district computation (tests/coverage/test_measures_fast.py).
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial import cKDTree
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from grid_app.coverage import equity
 from grid_app.coverage import service as cs
-from grid_app.coverage.demand import demand_group, home_demand
-from grid_app.coverage.fca import catchment_pairs, two_step
-from grid_app.coverage.graph import snap
+from grid_app.coverage.demand import demand_group, district_demand
+from grid_app.coverage.fca import Pairs, local_pairs, two_step
+from grid_app.coverage.graph import Snaps, snap
 from grid_app.coverage.prepared import MAX_ACCESS_M, PreparedNetwork, prepared_network
-from grid_app.models import Community, Facility, LifeCircleItem
+from grid_app.models import Community, Facility, FacilityType, LifeCircleItem
 
 
 @dataclass(frozen=True)
@@ -54,19 +62,71 @@ class _Homes:
 
     index: np.ndarray
     area: list[tuple[str | None, str | None]]  # (code, name) per home; (None, None) outside any area
+    xy: np.ndarray  # metric position (the graph's CRS) of each home's point, shape (n, 2)
 
 
 def _community_homes(session: Session, net: PreparedNetwork, community: Community) -> _Homes:
     rows = session.execute(text("""
-        SELECT b.id, ra.code, ra.name FROM building b LEFT JOIN residential_area ra ON ra.id = b.residential_area_id
+        SELECT b.id, ra.code, ra.name, ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom))
+        FROM building b LEFT JOIN residential_area ra ON ra.id = b.residential_area_id
         WHERE b.community_id = :c AND b.residents > 0 ORDER BY b.id"""), {"c": community.id}).all()
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     known = net.homes.building_id
     if not len(known):
-        return _Homes(np.zeros(0, np.int64), [])
+        return _Homes(np.zeros(0, np.int64), [], np.zeros((0, 2)))
     pos = np.minimum(np.searchsorted(known, ids), len(known) - 1)
     found = known[pos] == ids
-    return _Homes(pos[found], [(r[1], r[2]) for r, ok in zip(rows, found) if ok])
+    lonlat = np.array([(r[3], r[4]) for r, ok in zip(rows, found) if ok], dtype=np.float64).reshape(-1, 2)
+    xy = np.column_stack(net.graph.to_metric.transform(lonlat[:, 0], lonlat[:, 1])).reshape(-1, 2)
+    return _Homes(pos[found], [(r[1], r[2]) for r, ok in zip(rows, found) if ok], xy)
+
+
+# A walk (access legs + network, geodesic lengths) is never shorter than the straight line between the
+# two points in the local UTM projection but for its scale error (< 0.1 %): 5 % and a metre to spare.
+REACH_SLACK, REACH_PAD_M = 1.05, 1.0
+
+
+def _near(net: PreparedNetwork, homes: _Homes, lonlat: np.ndarray, walk_m: float) -> np.ndarray:
+    """Mask of the points that could reach one of the community's homes within walk_m (a superset)."""
+    pts = np.asarray(lonlat, dtype=np.float64).reshape(-1, 2)
+    if not len(pts) or not len(homes.xy):
+        return np.zeros(len(pts), dtype=bool)
+    xy = np.column_stack(net.graph.to_metric.transform(pts[:, 0], pts[:, 1]))
+    ok = np.isfinite(xy).all(axis=1)
+    out = np.zeros(len(pts), dtype=bool)
+    dist, _ = cKDTree(homes.xy).query(xy[ok], distance_upper_bound=walk_m * REACH_SLACK + REACH_PAD_M)
+    out[ok] = np.isfinite(dist)
+    return out
+
+
+PAIRS_KEPT = 20_000  # facilities' catchments kept (per network version); planned sites add to them
+_pairs_lock = threading.Lock()
+_pairs: dict = {}
+
+
+def _catchments(session: Session, net: PreparedNetwork, snaps: Snaps, catchment_m: float) -> Pairs:
+    """fca.catchment_pairs of these facilities; each one's catchment walked once per network version and place."""
+    gen = (str(session.get_bind().engine.url), net.stamp)
+    keys = [(float(catchment_m), int(e), float(f), float(a)) for e, f, a in zip(snaps.edge, snaps.frac, snaps.access_m)]
+    with _pairs_lock:
+        if _pairs.get("gen") != gen or len(_pairs) > PAIRS_KEPT:
+            _pairs.clear()
+            _pairs["gen"] = gen
+        found = [_pairs.get(k) for k in keys]
+    missing = np.array([j for j, f in enumerate(found) if f is None and snaps.edge[j] >= 0], dtype=np.int64)
+    if len(missing):
+        new = local_pairs(net.prepared, snaps.subset(missing), catchment_m)
+        cut = np.searchsorted(new.facility, np.arange(len(missing) + 1))  # pairs come grouped by facility
+        for i, j in enumerate(missing):
+            found[j] = (new.home[cut[i]:cut[i + 1]], new.distance_m[cut[i]:cut[i + 1]])
+        with _pairs_lock:
+            if _pairs.get("gen") == gen:
+                _pairs.update({keys[j]: found[j] for j in missing})
+    parts = [(j, f) for j, f in enumerate(found) if f is not None]
+    if not parts:
+        return Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return Pairs(np.concatenate([np.full(len(f[0]), j, dtype=np.int64) for j, f in parts]),
+                 np.concatenate([f[0] for _, f in parts]), np.concatenate([f[1] for _, f in parts]))
 
 
 def _by_area(homes: _Homes, values: np.ndarray, weights: np.ndarray) -> list[dict]:
@@ -85,7 +145,9 @@ def _share(part: float, total: float) -> float | None:
 
 def _engine_shares(net: PreparedNetwork, homes: _Homes, facilities: FacilitySet, threshold_m: float) -> dict:
     """Coverage of a changed facility set, shaped like the stored summary's share and areas."""
-    dist = net.prepared.distances(snap(net.graph, facilities.lonlat, MAX_ACCESS_M), threshold_m)[homes.index]
+    # Only the facilities within the walk of a home of the community can cover one.
+    near = facilities.lonlat[_near(net, homes, facilities.lonlat, threshold_m)]
+    dist = net.prepared.distances(snap(net.graph, near, MAX_ACCESS_M), threshold_m)[homes.index]
     residents = net.homes.residents[homes.index]
     no_facilities = len(facilities.lonlat) == 0
     areas = [{"code": u["code"], "name": u["name"], "residents_total": int(u["weight"]),
@@ -103,11 +165,18 @@ class _Shares:
     def __init__(self, session: Session, community: Community, speed_m_s: float, facilities: FacilitySet | None):
         self.session, self.community, self.speed, self.facilities = session, community, speed_m_s, facilities
         self.computed_at, self.stale = None, False
+        self._homes: _Homes | None = None
+
+    def homes(self) -> _Homes:
+        """The community's homes on the prepared network (read once per measures() call)."""
+        if self._homes is None:
+            net = prepared_network(self.session)
+            self._homes = _community_homes(self.session, net, self.community)
+        return self._homes
 
     def get(self, type_code: str, minutes: float) -> dict:
         if self.facilities is not None and type_code == self.facilities.type_code:
-            net = prepared_network(self.session)
-            return _engine_shares(net, _community_homes(self.session, net, self.community), self.facilities,
+            return _engine_shares(prepared_network(self.session), self.homes(), self.facilities,
                                   minutes * 60.0 * self.speed)
         summary = cs.view(self.session, self.community, type_code, minutes, self.speed,
                           distances=False, isochrones=False).summary
@@ -116,9 +185,12 @@ class _Shares:
         return summary
 
 
-def checklist(session: Session, shares: _Shares) -> dict:
-    """For each life-circle level, each listed type: share of residents within the level's minutes, 达标 or not."""
-    items = session.scalars(select(LifeCircleItem).order_by(LifeCircleItem.level_minutes, LifeCircleItem.id)).all()
+def checklist(session: Session, shares: _Shares, type_code: str | None = None) -> dict:
+    """Per life-circle level, each listed type (or type_code alone): share of residents within reach, 达标 or not."""
+    query = select(LifeCircleItem).order_by(LifeCircleItem.level_minutes, LifeCircleItem.id)
+    if type_code is not None:
+        query = query.join(LifeCircleItem.type).where(FacilityType.code == type_code)
+    items = session.scalars(query).all()
     levels: dict[int, list] = {}
     for item in items:
         found = shares.get(item.type.code, item.level_minutes)
@@ -136,8 +208,22 @@ def checklist(session: Session, shares: _Shares) -> dict:
     return {"levels": out, "met": sum(lv["met"] for lv in out), "items": sum(len(lv["items"]) for lv in out)}
 
 
+def community_fca(session: Session, net: PreparedNetwork, homes: _Homes, lonlat: np.ndarray, supply: np.ndarray,
+                  demand: np.ndarray, catchment_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """2SFCA scores of the community's homes, and the ratios of the facilities (indexes into lonlat) reaching one.
+
+    Equal to two_step over every facility of the district: a home's score only sums facilities whose
+    catchment holds it, and each of those gets its whole catchment's demand."""
+    near = np.flatnonzero(_near(net, homes, lonlat, catchment_m))
+    pairs = _catchments(session, net, snap(net.graph, lonlat[near], MAX_ACCESS_M), catchment_m)
+    score, ratio = two_step(pairs, supply[near], demand)
+    serves = np.zeros(len(near), dtype=bool)
+    serves[pairs.facility[np.isin(pairs.home, homes.index)]] = True
+    return score[homes.index], near[serves], ratio[serves]
+
+
 def capacity(session: Session, community: Community, facilities: FacilitySet, minutes: float, speed_m_s: float,
-             age_shares: dict[str, float]) -> dict:
+             age_shares: dict[str, float], homes: _Homes | None = None) -> dict:
     """2SFCA per home, residential area and community: capacity per person of the type's group within reach."""
     ftype = cs.facility_type(session, facilities.type_code)
     catchment_m = minutes * 60.0 * speed_m_s
@@ -148,26 +234,28 @@ def capacity(session: Session, community: Community, facilities: FacilitySet, mi
     if not known.any():
         return {**head, "no_capacity": True, "score": None, "by_residential_area": [], "by_building": []}
     net = prepared_network(session)
-    snaps = snap(net.graph, facilities.lonlat[known], MAX_ACCESS_M)
+    lonlat, supply, ids = facilities.lonlat[known], facilities.capacity[known], facilities.ids[known]
+    unsnapped = int((~snap(net.graph, lonlat, MAX_ACCESS_M).snapped).sum())
     group = demand_group(session, ftype.id)
-    demand, counted = home_demand(session, ftype.code, group, net.homes.building_id, net.homes.residents, age_shares)
     # Demand from the whole district: a facility's catchment crosses community borders.
-    score, ratio = two_step(catchment_pairs(net.prepared, snaps, catchment_m), facilities.capacity[known], demand)
-    homes = _community_homes(session, net, community)
-    d, s = demand[homes.index], score[homes.index]
+    demand, counted = district_demand(session, net, ftype.code, group, age_shares)
+    homes = homes if homes is not None else _community_homes(session, net, community)
+    s, serving, ratio = community_fca(session, net, homes, lonlat, supply, demand, catchment_m)
+    d = demand[homes.index]
     areas = [{"code": u["code"], "name": u["name"], "demand": round(u["weight"], 1),
               "score": round(u["value"] / u["weight"], 6) if u["weight"] else None}
              for u in _by_area(homes, s, d)]
     codes = dict(session.execute(text("SELECT id, code FROM building WHERE id = ANY(:ids)"),
                                  {"ids": [int(b) for b in net.homes.building_id[homes.index]]}).all())
-    return {**head, "no_capacity": False, **counted, "facilities_unsnapped": int((~snaps.snapped).sum()),
+    return {**head, "no_capacity": False, **counted, "facilities_unsnapped": unsnapped,
             "demand_total": round(float(d.sum()), 1),
             "score": round(float((s * d).sum() / d.sum()), 6) if d.sum() else None,
             "by_residential_area": areas,
             "by_building": [{"code": codes[int(b)], "score": round(float(v), 6)}
                             for b, v in zip(net.homes.building_id[homes.index], s)],
+            # the facilities whose catchment holds a home of the community, in the set's order
             "by_facility": [{"id": int(i) if i >= 0 else None, "ratio": round(float(r), 6)}
-                            for i, r in zip(facilities.ids[known], ratio)]}
+                            for i, r in zip(ids[serving], ratio)]}
 
 
 def _equity_of(areas: list[dict], value: str, weight: str) -> dict:
@@ -176,8 +264,11 @@ def _equity_of(areas: list[dict], value: str, weight: str) -> dict:
 
 
 def measures(session: Session, community: Community, speed_m_s: float, age_shares: dict[str, float],
-             type_code: str | None = None, minutes=None, facilities: FacilitySet | None = None) -> dict:
-    """The checklist, and for a type its 2SFCA and equity figures; `facilities` replaces its type's stored set."""
+             type_code: str | None = None, minutes=None, facilities: FacilitySet | None = None,
+             checklist_type_only: bool = False) -> dict:
+    """The checklist, and for a type its 2SFCA and equity figures; `facilities` replaces its type's stored set.
+
+    checklist_type_only: the checklist's rows of type_code alone (a scenario, whose other rows are today's)."""
     if facilities is not None and type_code is None:
         type_code = facilities.type_code
     shares = _Shares(session, community, speed_m_s, facilities)
@@ -185,10 +276,11 @@ def measures(session: Session, community: Community, speed_m_s: float, age_share
            "scenario": facilities is not None}
     if type_code:
         w = cs.walk(session, type_code, minutes, speed_m_s)
+        type_code = w.type_code
         facilities = facilities if facilities is not None and facilities.type_code == w.type_code else None
         cover = shares.get(w.type_code, w.minutes)
         fca = capacity(session, community, facilities or stored_facilities(session, w.type_code), w.minutes,
-                       speed_m_s, age_shares)
+                       speed_m_s, age_shares, shares.homes())
         out["capacity"] = fca
         # Across residential areas (buildings in none are left out): the coverage share weighted by
         # residents, and the 2SFCA score weighted by the group's people.
@@ -196,6 +288,6 @@ def measures(session: Session, community: Community, speed_m_s: float, age_share
                          "coverage_share": _equity_of(cover["by_residential_area"], "share", "residents_total"),
                          "fca_score": None if fca["no_capacity"] else _equity_of(fca["by_residential_area"],
                                                                                  "score", "demand")}
-    out["checklist"] = checklist(session, shares)
+    out["checklist"] = checklist(session, shares, type_code if checklist_type_only else None)
     out["computed_at"], out["stale"] = shares.computed_at, shares.stale
     return out

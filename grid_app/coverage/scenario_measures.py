@@ -2,7 +2,8 @@
 
 Both sides go through measures(): today on the stored facilities at the default walking speed, the
 scenario on the changed facility set (stored ones minus the closed, plus the planned with their
-capacities) at the scenario's speed. Nothing is written.
+capacities) at the scenario's speed; at today's speed only the type's checklist rows are recomputed and
+the others taken from today's. Nothing is written.
 """
 from __future__ import annotations
 
@@ -59,6 +60,17 @@ def _rows(body: dict, type_code: str) -> dict:
             if item["type"] == type_code}
 
 
+def _with_rows(today: dict, rows: dict, type_code: str) -> dict:
+    """Today's checklist with the rows of type_code taken from `rows` (a checklist of that type alone)."""
+    mine = {(lv["minutes"], item["standard_item"]): item for lv in rows["levels"] for item in lv["items"]}
+    levels = []
+    for lv in today["levels"]:
+        items = [mine.get((lv["minutes"], item["standard_item"]), item) if item["type"] == type_code else item
+                 for item in lv["items"]]
+        levels.append({**lv, "items": items, "met": sum(i["meets"] for i in items)})
+    return {"levels": levels, "met": sum(lv["met"] for lv in levels), "items": sum(len(lv["items"]) for lv in levels)}
+
+
 def _equity(body: dict) -> dict:
     eq = body.get("equity") or {}
     return {k: (None if eq.get(k) is None else {"gini": eq[k]["gini"], "bottom20_share": eq[k]["bottom20_share"]})
@@ -71,8 +83,13 @@ def compare(session: Session, community: Community, changes: Changes, default_sp
     started = time.perf_counter()
     w = changes.walk
     before = _today_measures(session, community, w.type_code, w.minutes, default_speed, age_shares)
+    # At today's speed only the type's checklist rows can move: the others are today's.
+    same_speed = w.speed_m_s == default_speed
     after = measures(session, community, w.speed_m_s, age_shares, w.type_code, w.minutes,
-                     facilities=changed_facilities(session, changes))
+                     facilities=changed_facilities(session, changes), checklist_type_only=same_speed)
+    if same_speed:
+        after = {**after, "checklist": _with_rows(before["checklist"], after["checklist"], w.type_code),
+                 "computed_at": before["computed_at"], "stale": before["stale"]}
     rows0, rows1 = _rows(before, w.type_code), _rows(after, w.type_code)
     checklist = [{"minutes": m, "standard_item": rows1[m]["standard_item"], "min_share": rows1[m]["min_share"],
                   "share_today": rows0[m]["share"], "meets_today": rows0[m]["meets"],
