@@ -110,6 +110,9 @@ def bench_scenario(app, label: str, runs: int, budget: float) -> dict:
         today(s, net, changes.walk.type_id, speed)
         today_s = time.perf_counter() - t
         ev, ev_best, ev_med = timed(lambda: evaluate(s, community, changes, speed), budget, runs)
+        t = time.perf_counter()  # the first measures of this scenario: today's side and its catchments walked
+        scenario_measures.compare(s, community, changes, speed, app.config["DEMAND_AGE_SHARES"])
+        ms_first = time.perf_counter() - t
         ms, ms_best, ms_med = timed(lambda: scenario_measures.compare(s, community, changes, speed,
                                                                      app.config["DEMAND_AGE_SHARES"]), budget, runs)
         both, both_best, both_med = timed(lambda: (evaluate(s, community, changes, speed),
@@ -137,10 +140,11 @@ def bench_scenario(app, label: str, runs: int, budget: float) -> dict:
                 "checklist": ms["checklist"], "equity": {"today": ms["equity_today"], "scenario": ms["equity"]},
                 "fca_score": [ms["fca_score_today"], ms["fca_score"]],
                 "evaluate_s": round(ev_best, 4), "evaluate_median_s": round(ev_med, 4),
-                "measures_s": round(ms_best, 4), "measures_median_s": round(ms_med, 4),
+                "measures_first_s": round(ms_first, 4), "measures_s": round(ms_best, 4), "measures_median_s": round(ms_med, 4),
                 "evaluate_with_measures_s": round(both_best, 4), "evaluate_with_measures_median_s": round(both_med, 4),
                 "engine_pass_s": round(engine_best, 4), "full_recompute_s": round(full_best, 4), "full_recompute_median_s": round(full_med, 4),
-                "speedup_evaluate_vs_full": round(full_best / ev_best, 1) if ev_best else None}
+                "speedup_evaluate_vs_full": round(full_best / ev_best, 1) if ev_best else None,
+                "speedup_with_measures_vs_full": round(full_best / both_best, 1) if both_best else None}
 
 
 def bench_siting(app, k: int, budget: float, time_limit: float) -> dict:
@@ -221,11 +225,12 @@ def main() -> None:
         if key in out:
             r = out[key]
             print(f"{key:>5}: {r['edges']:,} edges, {r['homes']:,} homes; evaluate {r['evaluate_s']} s, + measures "
-                  f"{r['evaluate_with_measures_s']} s, full recompute {r['full_recompute_s']} s "
-                  f"(x{r['speedup_evaluate_vs_full']})")
+                  f"{r['evaluate_with_measures_s']} s (first measures {r['measures_first_s']} s), full recompute "
+                  f"{r['full_recompute_s']} s (x{r['speedup_evaluate_vs_full']}, with measures "
+                  f"x{r['speedup_with_measures_vs_full']})")
     print(f"siting: {out['siting']}")
     out["goals_met"] = {"demo": out["demo"]["evaluate_with_measures_s"] < GOAL_DEMO_S,
-                        **({"city": out["city"]["evaluate_s"] < GOAL_CITY_S} if "city" in out else {})}
+                        **({"city": out["city"]["evaluate_with_measures_s"] < GOAL_CITY_S} if "city" in out else {})}
     print(json.dumps(out, ensure_ascii=False, default=str))
 
 

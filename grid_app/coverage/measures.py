@@ -165,19 +165,24 @@ class _Shares:
     def __init__(self, session: Session, community: Community, speed_m_s: float, facilities: FacilitySet | None):
         self.session, self.community, self.speed, self.facilities = session, community, speed_m_s, facilities
         self.computed_at, self.stale = None, False
+        self._net: PreparedNetwork | None = None
         self._homes: _Homes | None = None
+
+    def net(self) -> PreparedNetwork:
+        """The prepared network (its data versions read once per measures() call)."""
+        if self._net is None:
+            self._net = prepared_network(self.session)
+        return self._net
 
     def homes(self) -> _Homes:
         """The community's homes on the prepared network (read once per measures() call)."""
         if self._homes is None:
-            net = prepared_network(self.session)
-            self._homes = _community_homes(self.session, net, self.community)
+            self._homes = _community_homes(self.session, self.net(), self.community)
         return self._homes
 
     def get(self, type_code: str, minutes: float) -> dict:
         if self.facilities is not None and type_code == self.facilities.type_code:
-            return _engine_shares(prepared_network(self.session), self.homes(), self.facilities,
-                                  minutes * 60.0 * self.speed)
+            return _engine_shares(self.net(), self.homes(), self.facilities, minutes * 60.0 * self.speed)
         summary = cs.view(self.session, self.community, type_code, minutes, self.speed,
                           distances=False, isochrones=False).summary
         self.computed_at = self.computed_at or summary["computed_at"]
@@ -223,7 +228,7 @@ def community_fca(session: Session, net: PreparedNetwork, homes: _Homes, lonlat:
 
 
 def capacity(session: Session, community: Community, facilities: FacilitySet, minutes: float, speed_m_s: float,
-             age_shares: dict[str, float], homes: _Homes | None = None) -> dict:
+             age_shares: dict[str, float], homes: _Homes | None = None, net: PreparedNetwork | None = None) -> dict:
     """2SFCA per home, residential area and community: capacity per person of the type's group within reach."""
     ftype = cs.facility_type(session, facilities.type_code)
     catchment_m = minutes * 60.0 * speed_m_s
@@ -233,7 +238,7 @@ def capacity(session: Session, community: Community, facilities: FacilitySet, mi
             "capacity_total": float(facilities.capacity[known].sum())}
     if not known.any():
         return {**head, "no_capacity": True, "score": None, "by_residential_area": [], "by_building": []}
-    net = prepared_network(session)
+    net = net or prepared_network(session)
     lonlat, supply, ids = facilities.lonlat[known], facilities.capacity[known], facilities.ids[known]
     unsnapped = int((~snap(net.graph, lonlat, MAX_ACCESS_M).snapped).sum())
     group = demand_group(session, ftype.id)
@@ -280,7 +285,7 @@ def measures(session: Session, community: Community, speed_m_s: float, age_share
         facilities = facilities if facilities is not None and facilities.type_code == w.type_code else None
         cover = shares.get(w.type_code, w.minutes)
         fca = capacity(session, community, facilities or stored_facilities(session, w.type_code), w.minutes,
-                       speed_m_s, age_shares, shares.homes())
+                       speed_m_s, age_shares, shares.homes(), shares.net())
         out["capacity"] = fca
         # Across residential areas (buildings in none are left out): the coverage share weighted by
         # residents, and the 2SFCA score weighted by the group's people.
