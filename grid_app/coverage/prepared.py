@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from grid_app.coverage.engine import PreparedHomes
 from grid_app.coverage.graph import Snaps, WalkGraph, snap
+from grid_app.network import bulk
 from grid_app.network.store import load_network, versions
 from grid_app.platform.errors import NotFound
 
@@ -51,17 +52,31 @@ def prepared_network(session: Session) -> PreparedNetwork:
     if network is None:
         raise NotFound("no walking network is stored; run flask grid import-network", code="no_network")
     graph = WalkGraph(network)
-    rows = session.execute(text(
-        "SELECT id, residents, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
-        "FROM building WHERE residents > 0 ORDER BY id")).all()
-    xy = np.array([(r[2], r[3]) for r in rows], dtype=np.float64).reshape(-1, 2)
-    homes = Homes(np.array([r[0] for r in rows], dtype=np.int64),
-                  np.array([r[1] for r in rows], dtype=np.float64), snap(graph, xy, MAX_ACCESS_M))
+    building_id, residents, xy = home_points_bulk(session)
+    homes = Homes(building_id, residents, snap(graph, xy, MAX_ACCESS_M))
     built = PreparedNetwork(stamp, graph, homes, PreparedHomes(graph, homes.snaps))
     with _cache_lock:
         _cache.clear()  # one generation at a time: old graphs are large
         _cache[key] = built
     return built
+
+
+_HOME_RECORD = np.dtype([("id", ">i8"), ("residents", ">f8"), ("lon", ">f8"), ("lat", ">f8")])
+# One bulk read (see grid_app/network/bulk.py): a record per building, the point on its surface computed once;
+# a building without one (empty geometry) gets NaN and is reported unsnapped, as before.
+_HOMES_SQL = """
+SELECT string_agg(int8send(id) || float8send(residents::float8) || float8send(coalesce(ST_X(p), 'NaN'))
+                  || float8send(coalesce(ST_Y(p), 'NaN')), ''::bytea)
+FROM (SELECT id, residents, ST_PointOnSurface(geom) AS p FROM building WHERE residents > 0) b"""
+
+
+def home_points_bulk(session: Session) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Id, residents and lon/lat (n, 2) of every building with residents, in id order."""
+    (field,) = bulk.copy_row(session, _HOMES_SQL)
+    rows = bulk.records(field or b"", _HOME_RECORD)
+    rows = rows[np.argsort(rows["id"], kind="stable")]
+    xy = np.column_stack([rows["lon"], rows["lat"]]).astype(np.float64).reshape(-1, 2)
+    return rows["id"].astype(np.int64), rows["residents"].astype(np.float64), xy
 
 
 def facility_points(session: Session, type_id: int) -> np.ndarray:

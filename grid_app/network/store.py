@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from grid_app.models import DatasetVersion, NetworkEdge, NetworkNode
+from grid_app.network import bulk
 from grid_app.network.lines import load_lines
 from grid_app.network.model import WalkNetwork
 from grid_app.network.osm import load_osm
@@ -111,28 +112,44 @@ def replace_network(session: Session, network: WalkNetwork, progress: bool = Tru
                          float(network.length_m.sum() / 1000))
 
 
+# One statement (one snapshot). Each row's fixed-width columns are packed into one record and the
+# records of a table concatenated into one bytea; ids are sent so the order is ours. NULLs are coalesced
+# (a NULL would drop the record); a NULL length becomes NaN, which WalkNetwork refuses as before.
+# Geometry: each line's WKB after its 9-byte header is its x/y doubles, with its point count in the record.
+_NODE_RECORD = np.dtype([("id", ">i8"), ("osm_id", ">i8"), ("lon", ">f8"), ("lat", ">f8")])
+_EDGE_RECORD = np.dtype([("id", ">i8"), ("u", ">i8"), ("v", ">i8"), ("length_m", ">f8"), ("directed", "u1"),
+                         ("ground", "u1"), ("n_points", ">i4")])
+_NETWORK_SQL = """
+SELECT n.*, e.* FROM
+ (SELECT string_agg(int8send(id) || int8send(coalesce(osm_id, 0)) || float8send(ST_X(geom))
+                    || float8send(ST_Y(geom)), ''::bytea)
+  FROM network_node) n,
+ (SELECT string_agg(int8send(id) || int8send(u) || int8send(v) || float8send(coalesce(length_m, 'NaN'))
+                    || boolsend(coalesce(directed, false)) || boolsend(coalesce(ground, false))
+                    || int4send(ST_NPoints(geom)), ''::bytea),
+         string_agg(coalesce(highway, ''), chr(31)),
+         string_agg(substring(ST_AsBinary(geom, 'NDR') FROM 10), ''::bytea)
+  FROM network_edge) e"""
+
+
 def load_network(session: Session) -> WalkNetwork | None:
-    """The stored network as a WalkNetwork (None when none is stored)."""
-    node_rows = session.execute(text(
-        "SELECT id, osm_id, ST_X(geom), ST_Y(geom) FROM network_node ORDER BY id")).all()
-    if not node_rows:
+    """The stored network as a WalkNetwork (None when none is stored), read in one bulk statement."""
+    node_bytes, edge_bytes, highway, coords = bulk.copy_row(session, _NETWORK_SQL)
+    if node_bytes is None or edge_bytes is None:
         return None
-    ids = np.array([r[0] for r in node_rows], dtype=np.int64)
+    nodes, edges = bulk.records(node_bytes, _NODE_RECORD), bulk.records(edge_bytes, _EDGE_RECORD)
+    node_order, edge_order = np.argsort(nodes["id"], kind="stable"), np.argsort(edges["id"], kind="stable")
+    nodes, ids = nodes[node_order], nodes["id"][node_order].astype(np.int64)
     index = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
     index[ids] = np.arange(len(ids))
-    edge_rows = session.execute(text(
-        "SELECT u, v, length_m, directed, coalesce(highway, ''), ST_AsBinary(geom), ground "
-        "FROM network_edge ORDER BY id")).all()
-    if not edge_rows:
-        return None
-    columns = list(zip(*edge_rows))
+    geometry = bulk.linestrings(coords, edges["n_points"].astype(np.int64))[edge_order]
+    highways = bulk.texts(highway, len(edges))[edge_order]
+    edges = edges[edge_order]
     return WalkNetwork(
-        node_ids=np.array([r[1] or 0 for r in node_rows], dtype=np.int64),
-        lon=np.array([r[2] for r in node_rows]), lat=np.array([r[3] for r in node_rows]),
-        u=index[np.array(columns[0], dtype=np.int64)], v=index[np.array(columns[1], dtype=np.int64)],
-        length_m=np.array(columns[2], dtype=np.float64), directed=np.array(columns[3], dtype=bool),
-        geometry=shapely.from_wkb([bytes(b) for b in columns[5]]),
-        highway=np.array(columns[4], dtype=object), ground=np.array(columns[6], dtype=bool))
+        node_ids=nodes["osm_id"], lon=nodes["lon"], lat=nodes["lat"],
+        u=index[edges["u"]], v=index[edges["v"]], length_m=edges["length_m"],
+        directed=edges["directed"].astype(bool), geometry=geometry, highway=highways,
+        ground=edges["ground"].astype(bool))
 
 
 def home_points(session: Session) -> tuple[np.ndarray, np.ndarray]:
