@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from grid_app.access.scope import case_area_clause, readable_cases
 from grid_app.cases import clock, dates, workflow
-from grid_app.models import LEVELS, STATES, Case, Category, Community, Grid
+from grid_app.models import LEVELS, STATES, Building, Case, Category, Community, Grid, ResidentialArea
 from grid_app.places.hierarchy import parse_bbox, parse_paging
 from grid_app.platform.errors import InvalidInput
 
@@ -120,8 +120,11 @@ def filtered(query, f: CaseFilter):
     return query
 
 
-PLACES = (selectinload(Case.category), selectinload(Case.grid), selectinload(Case.community),
-          selectinload(Case.residential_area), selectinload(Case.building), selectinload(Case.photos))
+# a listing shows each place's code and name: their polygons stay in the database
+PLACES = (selectinload(Case.category), selectinload(Case.photos),
+          *(selectinload(rel).load_only(model.code, model.name) for rel, model in (
+              (Case.grid, Grid), (Case.community, Community), (Case.residential_area, ResidentialArea),
+              (Case.building, Building))))
 
 
 def fetch(session: Session, case_id: int) -> Case:
