@@ -18,44 +18,61 @@ EXTENT = 4096
 MAX_ZOOM = 22
 _R = 6378137.0
 
-# Fill colour by residents, as community.RESIDENT_CLASSES (kept in SQL so tiles carry it).
-_BUILDING_SQL = """
-WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS geom)
-SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
-  SELECT b.code, b.name, b.floors, b.households, b.residents, p.name AS party,
-         CASE WHEN b.residents <= 0 THEN '#e5e7eb' WHEN b.residents <= 50 THEN '#fde68a'
+DETAIL_ZOOM = 14  # from here on a tile holds each building's outline and attributes (clicks, popups)
+OVERVIEW_EXTENT = 256  # below it, one point per occupied cell (a screen pixel of a 256-px tile) and colour
+
+# Each layer: the building attributes its popups show, the join they need, the fill colour (kept in SQL
+# so tiles carry it) and the join the fill alone needs (the overview reads no more than that).
+_BUILDING_FILL = """CASE WHEN b.residents <= 0 THEN '#e5e7eb' WHEN b.residents <= 50 THEN '#fde68a'
               WHEN b.residents <= 150 THEN '#fbbf24' WHEN b.residents <= 300 THEN '#f97316'
-              ELSE '#c2410c' END AS fill,
-         ST_AsMVTGeom(ST_Translate(ST_Transform(b.geom, 3857), :dx, :dy), bounds.geom, {extent}, 64, true) AS geom
-  FROM building b CROSS JOIN bounds
-  LEFT JOIN party_organisation p ON p.building_id = b.id
-  WHERE b.geom && ST_Transform(ST_Expand(bounds.geom, :pad), 4326)
-    AND (CAST(:community AS text) IS NULL OR b.community_id = (SELECT id FROM community WHERE code = :community))
-    AND (CAST(:visible AS integer[]) IS NULL OR b.community_id = ANY(CAST(:visible AS integer[])))
-) t WHERE t.geom IS NOT NULL
-""".format(extent=EXTENT)
-# Buildings coloured as coverage.minutes_colour: thirds of the threshold, red when not covered, and the
-# colours of homes off the network or of a type with no facility.
-_COVERAGE_SQL = """
-WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS geom)
-SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
-  SELECT b.code, b.name, b.residents,
-         CASE WHEN r.distance_m IS NULL THEN NULL ELSE round(r.distance_m / :speed / 60.0) || ' min' END AS walk,
-         CASE WHEN b.residents <= 0 THEN '{none}'
+              ELSE '#c2410c' END"""  # by residents, as community.RESIDENT_CLASSES
+# Coloured as coverage.minutes_colour: thirds of the threshold, red when not covered, and the colours of
+# homes off the network or of a type with no facility.
+_COVERAGE_FILL = """CASE WHEN b.residents <= 0 THEN '{none}'
               WHEN r.status = 'unsnapped' THEN '{unsnapped}' WHEN r.status = 'nofacility' THEN '{nofacility}'
               WHEN r.distance_m IS NULL OR r.distance_m > :threshold THEN '{uncovered}'
               WHEN r.distance_m <= :threshold / 3 THEN '{near}'
-              WHEN r.distance_m <= :threshold * 2 / 3 THEN '{mid}' ELSE '{far}' END AS fill,
-         ST_AsMVTGeom(ST_Translate(ST_Transform(b.geom, 3857), :dx, :dy), bounds.geom, {extent}, 64, true) AS geom
-  FROM building b CROSS JOIN bounds
-  LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
-  WHERE b.geom && ST_Transform(ST_Expand(bounds.geom, :pad), 4326)
+              WHEN r.distance_m <= :threshold * 2 / 3 THEN '{mid}' ELSE '{far}' END""".format(
+    none=NO_RESIDENTS, unsnapped=UNSNAPPED, nofacility=NO_FACILITY, uncovered=UNCOVERED,
+    near=COVERED[0], mid=COVERED[1], far=COVERED[2])
+_COVERAGE_JOIN = "LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t"
+_LAYERS = {
+    "buildings": {"attributes": "b.code, b.name, b.floors, b.households, b.residents, p.name AS party",
+                  "join": "LEFT JOIN party_organisation p ON p.building_id = b.id",
+                  "fill": _BUILDING_FILL, "fill_join": ""},
+    "coverage": {"attributes": "b.code, b.name, b.residents, CASE WHEN r.distance_m IS NULL THEN NULL "
+                               "ELSE round(r.distance_m / :speed / 60.0) || ' min' END AS walk",
+                 "join": _COVERAGE_JOIN, "fill": _COVERAGE_FILL, "fill_join": _COVERAGE_JOIN},
+}
+_IN_TILE_AND_SCOPE = """b.geom && ST_Transform(ST_Expand(bounds.geom, :pad), 4326)
     AND (CAST(:community AS text) IS NULL OR b.community_id = (SELECT id FROM community WHERE code = :community))
-    AND (CAST(:visible AS integer[]) IS NULL OR b.community_id = ANY(CAST(:visible AS integer[])))
+    AND (CAST(:visible AS integer[]) IS NULL OR b.community_id = ANY(CAST(:visible AS integer[])))"""
+_DETAIL_SQL = """
+WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS geom)
+SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
+  SELECT {attributes}, {fill} AS fill,
+         ST_AsMVTGeom(ST_Translate(ST_Transform(b.geom, 3857), :dx, :dy), bounds.geom, {extent}, 64, true) AS geom
+  FROM building b CROSS JOIN bounds {join}
+  WHERE {where}
 ) t WHERE t.geom IS NOT NULL
-""".format(extent=EXTENT, none=NO_RESIDENTS, unsnapped=UNSNAPPED, nofacility=NO_FACILITY, uncovered=UNCOVERED,
-           near=COVERED[0], mid=COVERED[1], far=COVERED[2])
-TILE_LAYERS = {"buildings": _BUILDING_SQL, "coverage": _COVERAGE_SQL}  # tile layers, not hierarchy layers
+"""
+# Below DETAIL_ZOOM a building is a few pixels: its centroid stands for it, and the buildings whose points
+# fall in one cell with one colour become one point carrying their count and residents.
+_OVERVIEW_SQL = """
+WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS geom)
+SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
+  SELECT fill, count(*)::integer AS buildings, sum(residents)::integer AS residents, geom FROM (
+    SELECT b.residents, {fill} AS fill,
+           ST_AsMVTGeom(ST_Translate(ST_Transform(ST_Centroid(b.geom), 3857), :dx, :dy), bounds.geom,
+                        {extent}, 0, true) AS geom
+    FROM building b CROSS JOIN bounds {fill_join}
+    WHERE {where}
+  ) p WHERE p.geom IS NOT NULL GROUP BY geom, fill
+) t
+"""
+TILE_LAYERS = {name: (_DETAIL_SQL.format(extent=EXTENT, where=_IN_TILE_AND_SCOPE, **spec),
+                      _OVERVIEW_SQL.format(extent=OVERVIEW_EXTENT, where=_IN_TILE_AND_SCOPE, **spec))
+               for name, spec in _LAYERS.items()}  # tile layers (detail, overview), not hierarchy layers
 
 
 def _tile_centre(z: int, x: int, y: int) -> tuple[float, float]:
@@ -82,14 +99,20 @@ def gcj02_offset_m(z: int, x: int, y: int) -> tuple[float, float]:
 
 def tile(session: Session, layer: str, z: int, x: int, y: int, *, visible: list[int] | None,
          community: str | None = None, gcj02: bool = False, params: dict | None = None) -> bytes:
-    """One Mapbox vector tile of a layer limited to the visible community ids (None: all); empty bytes when nothing is there."""
+    """One Mapbox vector tile of a layer limited to the visible community ids (None: all); empty bytes when nothing is there.
+
+    From DETAIL_ZOOM on, each building's outline and attributes; below it, points per cell and colour."""
     if layer not in TILE_LAYERS:
         raise NotFound(f"no tile layer {layer!r}; one of {', '.join(TILE_LAYERS)}", code="layer_not_found")
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist", code="bad_tile")
     dx, dy = gcj02_offset_m(z, x, y) if gcj02 else (0.0, 0.0)
     pad = 2 * math.pi * _R / 2 ** z * 64 / EXTENT + abs(dx) + abs(dy)  # the buffer, and what the shift moves in
-    data = session.execute(text(TILE_LAYERS[layer]), {"z": z, "x": x, "y": y, "dx": dx, "dy": dy, "pad": pad,
+    detail, overview = TILE_LAYERS[layer]
+    # ST_AsMVTGeom's high cost estimate makes the planner JIT-compile a query that runs in tens of
+    # milliseconds: compiling took ~400 ms of a z12 tile. Off for this transaction only.
+    session.execute(text("SELECT set_config('jit', 'off', true)"))
+    data = session.execute(text(detail if z >= DETAIL_ZOOM else overview), {"z": z, "x": x, "y": y, "dx": dx, "dy": dy, "pad": pad,
                                                   "community": community, "visible": visible,
                                                   **(params or {})}).scalar()
     return bytes(data or b"")

@@ -54,6 +54,8 @@
         var s = Object.assign({}, style);
         if (style.colourKey && props[style.colourKey]) { s.fillColor = props[style.colourKey]; }
         delete s.colourKey;
+        // Below zoom 14 the server sends a point per occupied pixel (with a building count), not outlines.
+        if (props.buildings !== undefined) { s.radius = 2; s.stroke = false; s.fill = true; s.fillOpacity = 0.9; }
         return s;
       };
       var grid = L.vectorGrid.protobuf(url, {
