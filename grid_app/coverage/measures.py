@@ -99,7 +99,7 @@ def _near(net: PreparedNetwork, homes: _Homes, lonlat: np.ndarray, walk_m: float
     return out
 
 
-PAIRS_KEPT = 20_000  # facilities' catchments kept (per network version); planned sites add to them
+PAIRS_KEPT = 5_000  # facilities' catchments kept (per network version); planned sites add to them
 _pairs_lock = threading.Lock()
 _pairs: dict = {}
 
