@@ -67,6 +67,9 @@ def load_demo_register(session: Session, keys: Keyring, codes: set[str], now: da
     visits = visit_plan.plan(key_residents, now.astimezone(zone).date(), zone)
     workers = grid_workers(session, {b.grid_id: b.grid for b in stored if b.grid_id is not None})
     _write_visits(session, visits, resident_of, workers)
+    # tens of thousands of rows just arrived in this transaction: without fresh statistics the planner still
+    # believes these tables empty and nests loops over them for the rest of the load (minutes, not ms)
+    session.execute(text("ANALYZE household, resident, resident_care, visit"))
     changed = recount_buildings(session, {by_code[h.building].id for h in fresh})
     return [f"demo register (synthetic people): {len(fresh)} households and "
             f"{sum(len(h.members) for h in fresh)} residents added in {len({h.building for h in fresh})} "
