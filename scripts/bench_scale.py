@@ -39,7 +39,7 @@ def make_app(url: str):
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-scale", "RATELIMIT_ENABLED": False,
                        "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": f"/tmp/grid_bench_scale_{os.getpid()}",
                        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {
-                           "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"}}})
+                           "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c jit=off"}}})  # as the app
 
 
 def ensure_demo(name: str, rebuild: bool) -> str:
