@@ -6,7 +6,9 @@
 Without --type every facility type is reported (each at its own circle level unless --minutes is
 given); the HTML map shows the first type that has facilities. --scenario adds a saved scenario's figures
 (recomputed on today's data: per residential area and grid, today and in the scenario, and the homes
-that move) as a CSV and an Excel sheet. The numbers are those of GET
+that move) as a CSV and an Excel sheet, and draws it on the HTML map (which then shows the scenario's
+type at its minutes: planned sites, closed facilities, homes newly covered or lost, its figures next
+to today's). The numbers are those of GET
 /api/v1/coverage: the last result of the coverage job (`flask grid coverage`).
 """
 from __future__ import annotations
@@ -52,7 +54,8 @@ def main() -> int:
                 scenario = scenario_store.figures(db.session, row, app.config["WALK_SPEED_M_S"])
             paths = write_report(
                 db.session, args.out, args.community, types, args.minutes, app.config["WALK_SPEED_M_S"],
-                lambda view: coverage_map_file(db.session, view, app.config, gettext=gettext, lang=args.lang),
+                lambda view: coverage_map_file(db.session, view, app.config, gettext=gettext, lang=args.lang,
+                                               scenario=scenario),
                 lang=args.lang, scenario=scenario)
         except DomainError as exc:
             print(f"error: {exc.message}", file=sys.stderr)

@@ -77,6 +77,20 @@ def map_type(type_codes: list[str], views: dict[str, CoverageView]) -> str:
     return next((c for c in type_codes if not views[c].no_facilities), type_codes[0])
 
 
+def map_view(session: Session, community_code: str, type_codes: list[str], views: dict[str, CoverageView],
+             speed_m_s: float, scenario: dict | None) -> CoverageView:
+    """The view the report's map shows, with isochrones: a scenario's type at its minutes (today's walk,
+    which its figures compare against), else map_type's."""
+    if scenario is None:
+        return coverage_service.with_isochrones(session, views[map_type(type_codes, views)])
+    code, minutes = scenario["type"]["code"], scenario["minutes"]
+    found = views.get(code)
+    if found is None or found.walk.minutes != minutes:
+        found = coverage_service.view(session, community_by_code(session, community_code), code, minutes, speed_m_s,
+                                      isochrones=False)
+    return coverage_service.with_isochrones(session, found)
+
+
 def buildings_geojson(session: Session, community_code: str, rows: list[dict]) -> dict:
     """The buildings with their coverage per type as GeoJSON properties."""
     shapes = dict(session.execute(text(
@@ -123,7 +137,8 @@ def write_report(session: Session, out_dir: str, community_code: str, type_codes
                  speed_m_s: float, map_html: Callable[[CoverageView], str], lang: str = "zh",
                  progress: bool = True, scenario: dict | None = None) -> dict[str, str]:
     """Write the four files (five with a saved scenario's figures); map_html(view) returns the map page of a
-    coverage view. Returns their paths."""
+    coverage view (with a scenario: its type at its minutes, and map_html draws the scenario over it,
+    e.g. coverage_map_file(..., scenario=...)). Returns their paths."""
     os.makedirs(out_dir, exist_ok=True)
     buildings, summary_rows, views = build_rows(session, community_code, type_codes, minutes, speed_m_s,
                                                     progress, lang)
@@ -143,7 +158,7 @@ def write_report(session: Session, out_dir: str, community_code: str, type_codes
         sheets.append(("方案" if lang == "zh" else "Scenario", rows, SCENARIO_COLUMNS))
     with open(paths["xlsx"], "wb") as fh:
         fh.write(tables.to_xlsx_sheets(sheets, lang))
-    shown = coverage_service.with_isochrones(session, views[map_type(type_codes, views)])
+    shown = map_view(session, community_code, type_codes, views, speed_m_s, scenario)
     with open(paths["html"], "w", encoding="utf-8") as fh:
         fh.write(map_html(shown))
     return paths

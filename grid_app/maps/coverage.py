@@ -2,6 +2,8 @@
 uncovered homes, and residential areas shaded by the share of residents covered."""
 from __future__ import annotations
 
+from typing import Callable
+
 import folium
 
 from grid_app.maps import shift
@@ -58,8 +60,10 @@ def _area_style(feature) -> dict:
 
 def coverage_map(layers: CommunityLayers, buildings: list[dict], isochrones: list[dict], facilities: list[dict],
                  provider: Provider, *, gettext: Translate, minutes: float, type_name: str,
-                 building_tiles_url: str | None = None, no_facilities: bool = False) -> DeskMap:
-    """Build the coverage map. `buildings` and `layers.areas` carry the properties set by the view."""
+                 building_tiles_url: str | None = None, no_facilities: bool = False,
+                 overlay: Callable[[DeskMap], list[tuple[str, str, str]]] | None = None) -> DeskMap:
+    """Build the coverage map. `buildings` and `layers.areas` carry the properties set by the view;
+    overlay(map) adds the caller's layers (e.g. a scenario's) and returns their legend items."""
     _ = gettext  # the caller's language; pybabel finds the _("...") below
     gcj = provider.gcj02
 
@@ -86,6 +90,8 @@ def coverage_map(layers: CommunityLayers, buildings: list[dict], isochrones: lis
     detail_layer(moved(facilities), type_name, marker=folium.CircleMarker(), style={
         "radius": 7, "fill": True, "fillColor": "#1d4ed8", "fillOpacity": 1, "color": "#ffffff", "weight": 2},
         spec={"title": "name", "tooltip": "name", "fields": [["code", _("Code")]]}).add_to(m)
+    # before the layer list: its script names every overlay, so they must be declared first
+    more_legend = overlay(m) if overlay else []
     control = folium.LayerControl(collapsed=False, position="topright")
     control.add_to(m)
     CollapseOnPhone(control).add_to(m)
@@ -101,5 +107,6 @@ def coverage_map(layers: CommunityLayers, buildings: list[dict], isochrones: lis
         ("box", ISOCHRONE["fillColor"], _("Within %(m)s minutes' walk", m=f"{minutes:g}")),
         *[("box", colour, _("Area: under %(p)s%% covered", p=int(upper * 100)) if upper else
            _("Area: %(p)s%% or more covered", p=80)) for upper, colour in SHARE_CLASSES],
+        *more_legend,
     ]).add_to(m)
     return m

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy.orm import Session
 
-from grid_app.maps import data
+from grid_app.maps import data, scenario_layer
 from grid_app.maps.builder import DeskMap
 from grid_app.maps.coverage import coverage_map, home_colour, share_colour
 from grid_app.maps.data import CommunityLayers
@@ -62,10 +62,12 @@ def prepare(layers: CommunityLayers, view: CoverageView, _: Translate) -> tuple[
 
 
 def build(session: Session, community: Community, view: CoverageView, provider: Provider, *, gettext: Translate,
-          lang: str, embed_limit: int, tiles_url: Callable[[str, float], str] | None = None) -> CoverageMap:
+          lang: str, embed_limit: int, tiles_url: Callable[[str, float], str] | None = None,
+          scenario: dict | None = None) -> CoverageMap:
     """The coverage map of a community for a view with distances and isochrones (page and report).
 
-    tiles_url(type_code, minutes) gives a vector-tile URL when buildings are too many to embed."""
+    tiles_url(type_code, minutes) gives a vector-tile URL when buildings are too many to embed;
+    scenario (scenario_store.figures of the view's community and type) is drawn over today's coverage."""
     if view.distances is None or view.isochrones is None:
         raise ValueError("the coverage map needs a view with distances and isochrones")
     w = view.walk
@@ -76,5 +78,7 @@ def build(session: Session, community: Community, view: CoverageView, provider: 
     m = coverage_map(layers, buildings, isochrones, view.facilities, provider, gettext=gettext,
                      minutes=w.minutes, type_name=type_name,
                      building_tiles_url=None if embed else tiles_url(w.type_code, w.minutes),
-                     no_facilities=view.no_facilities)
+                     no_facilities=view.no_facilities,
+                     overlay=(lambda on: scenario_layer.add_scenario(on, scenario, gettext=gettext, lang=lang,
+                                                                     gcj02=provider.gcj02)) if scenario else None)
     return CoverageMap(m, uncovered, type_name)

@@ -31,9 +31,10 @@ def community_map_file(session: Session, user, code: str, config, *, gettext: Tr
 
 
 def coverage_map_file(session: Session, view: CoverageView, config, *, gettext: Translate, lang: str,
-                      inline: bool = True) -> str:
-    """The coverage map of a view (with distances and isochrones) as a standalone HTML document."""
+                      inline: bool = True, scenario: dict | None = None) -> str:
+    """The coverage map of a view (with distances and isochrones) as a standalone HTML document;
+    with a saved scenario's figures (of the view's type and minutes) drawn over it."""
     community = community_by_code(session, view.summary["community"]["code"])
     built = coverage_view.build(session, community, view, provider_from_config(config), gettext=gettext, lang=lang,
-                                embed_limit=10**9)
+                                embed_limit=10**9, scenario=scenario)
     return standalone_html(built.map, inline=inline)
