@@ -79,6 +79,9 @@ def write_people(session: Session, keys: Keyring, people: list[Person], *, progr
             cares.append((resident, person.tags))
     session.flush()
     report.care_changed = replace_cares(session, {resident.id: tags for resident, tags in cares})
+    # a register import can multiply these tables inside one transaction, where autovacuum cannot see it:
+    # without fresh statistics the scope's nested IN lists run as loops over every resident and household
+    session.execute(text("ANALYZE household, resident, resident_care"))
     report.buildings_recounted = recount_buildings(session, touched)
     return report
 
