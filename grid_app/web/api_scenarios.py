@@ -12,7 +12,6 @@ from grid_app.coverage.service import LIMIT_MINUTES
 from grid_app.extensions import db
 from grid_app.places.locate import CRS_CHOICES
 from grid_app.platform.errors import Conflict, InvalidInput
-from grid_app.web import openapi
 
 bp = Blueprint("api_scenarios", __name__, url_prefix="/api/v1/scenarios")
 
@@ -175,4 +174,3 @@ OPENAPI = [
     ("/api/v1/scenarios/{scenario_id}", "delete", "Delete a saved scenario (its author or an administrator)",
      _SCENARIO_ID, None, "204", True),
 ]
-openapi.EXTRA_OPERATIONS.extend(op for op in OPENAPI if op not in openapi.EXTRA_OPERATIONS)

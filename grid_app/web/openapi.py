@@ -19,6 +19,7 @@ from grid_app.web import api_cases, api_party, api_party_service, api_register, 
 from grid_app.web.auth import MAX_LABEL
 from grid_app.web import api_wishes  # 微心愿 and case helpers
 from grid_app.web import api_measures  # planners' measures (issue 18)
+from grid_app.web import api_scenarios  # coverage scenarios (issue 18)
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -183,6 +184,7 @@ OPERATIONS = [
     *api_wishes.OPENAPI,  # 微心愿 and case helpers
     *api_measures.OPENAPI,  # life-circle checklist, 2SFCA, equity
     *api_register.OPENAPI,  # care tags and the register's exports
+    *api_scenarios.OPENAPI,  # coverage scenarios: evaluate, suggest, save, list, compare
     ("/api/v1/openapi.json", "get", "This document", [], None, "200", False),
 ]
 
