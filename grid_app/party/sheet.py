@@ -18,10 +18,10 @@ Messages never repeat a phone: the operator has the file, the terminal log may t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from grid_app.party.registration import MAX_LEN, normalise_phone
-from grid_app.people.sheet import PHONE, RowProblem, SheetRefused, read_rows
+from grid_app.people.sheet import PHONE, RowProblem, SheetRefused, read_date, read_rows, read_text
 from grid_app.platform.text import refused_character
 
 COLUMNS = {  # key: (Chinese header, English header, required)
@@ -36,7 +36,6 @@ COLUMNS = {  # key: (Chinese header, English header, required)
 HEADERS = {header.lower(): key for key, (zh, en, _) in COLUMNS.items() for header in (zh, en)}
 LIMITS = {"name": MAX_LEN["name"], "unit_code": 32, "building_code": 32,
           "employer_party_org": MAX_LEN["employer_party_org"], "skills": MAX_LEN["skills"]}
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
 
 
 @dataclass
@@ -74,8 +73,8 @@ def check_file(path: str, known_units, known_buildings, *, encoding: str = "utf-
         raise SheetRefused([RowProblem(file, 1, ", ".join(missing), "required column missing")])
     ignored = [h for i, h in enumerate(header) if i not in columns and h]
     records = [(n, {key: cells[i] if i < len(cells) else None for i, key in columns.items()}) for n, cells in body]
-    units = known_units({_text(r.get("unit_code")) for _, r in records})
-    buildings = known_buildings({_text(r.get("building_code")) for _, r in records})
+    units = known_units({read_text(r.get("unit_code")) for _, r in records})
+    buildings = known_buildings({read_text(r.get("building_code")) for _, r in records})
     problems: list[RowProblem] = []
     rows: list[MemberRow] = []
     first: dict[tuple[str, str], int] = {}
@@ -102,7 +101,7 @@ def _check_row(file, number, record, units, buildings, today, problems) -> Membe
 
     values = {}
     for key, (_, _, required) in COLUMNS.items():
-        value = _text(record.get(key))
+        value = read_text(record.get(key))
         if required and not value:
             bad(key, "is empty")
         elif key in LIMITS and len(value) > LIMITS[key]:
@@ -117,7 +116,7 @@ def _check_row(file, number, record, units, buildings, today, problems) -> Membe
     phone = normalise_phone(values["phone"])
     if phone and not PHONE.fullmatch(phone):
         bad("phone", "is not a mobile (11 digits) or landline number")
-    registered = _date(record.get("registered_on"), values["registered_on"])
+    registered = read_date(record.get("registered_on"), values["registered_on"])
     if registered is False:
         bad("registered_on", f"{values['registered_on']!r} is not a date (YYYY-MM-DD)")
     elif registered is not None and registered > today:
@@ -126,30 +125,6 @@ def _check_row(file, number, record, units, buildings, today, problems) -> Membe
         return None
     return MemberRow(number, values["name"], phone, values["unit_code"], values["building_code"],
                      values["employer_party_org"] or None, values["skills"] or None, registered or None)
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a phone typed as a number comes back as 13812345678.0
-    return str(value).strip()
-
-
-def _date(raw, text: str):
-    """A date, None when empty, False when unreadable."""
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    if not text:
-        return None
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(text.split(" ")[0], fmt).date()
-        except ValueError:
-            continue
-    return False
 
 
 def _header(key: str) -> str:

@@ -159,7 +159,7 @@ def check_file(path: str, buildings_of, *, encoding: str = "utf-8-sig", today: d
     if "tags" in columns.values() and care_codes is None:
         raise TypeError("check_file needs care_codes to read the tags column")
     records = [(n, {key: cells[i] if i < len(cells) else None for i, key in columns.items()}) for n, cells in body]
-    known_buildings = buildings_of({_text(r.get("building_code")) for _, r in records})
+    known_buildings = buildings_of({read_text(r.get("building_code")) for _, r in records})
     problems: list[RowProblem] = []
     people: list[Person] = []
     first_row: dict[str, int] = {}
@@ -195,7 +195,7 @@ def _check_row(file, number, record, known, today, problems, care_codes) -> Pers
         if key == "id_number" and isinstance(raw, (int, float)):  # spreadsheets keep 15 digits of a number
             bad(key, "stored as a number, which loses digits: format the column as text")
             continue
-        text = _text(raw)
+        text = read_text(raw)
         if required and not text and key not in MAY_BE_EMPTY:
             bad(key, "is empty")
         elif key in MAX_LEN and len(text) > MAX_LEN[key]:
@@ -211,7 +211,7 @@ def _check_row(file, number, record, known, today, problems, care_codes) -> Pers
             bad("id_number", str(exc))
     dates = {}
     for key in ("birth_date", "moved_in", "moved_out"):
-        dates[key] = _date(record.get(key), values.get(key))
+        dates[key] = read_date(record.get(key), values.get(key))
         if dates[key] is False:
             bad(key, f"{values[key]!r} is not a date (YYYY-MM-DD)")
             dates[key] = None
@@ -257,7 +257,8 @@ def _check_row(file, number, record, known, today, problems, care_codes) -> Pers
                   values["residence_type"], dates["moved_in"], dates["moved_out"], tags)
 
 
-def _text(value) -> str:
+def read_text(value) -> str:
+    """A cell as stripped text; a whole number typed as a number (13812345678.0) without its .0."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -265,7 +266,7 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _date(raw, text: str | None):
+def read_date(raw, text: str | None):
     """A date, None when empty, False when unreadable."""
     if isinstance(raw, datetime):
         return raw.date()
