@@ -109,7 +109,7 @@ def party_report_cmd(quarter, unit_code, community_codes, out):
         write_xlsx(report, zone, partial)
     else:
         with open(partial, "w", encoding="utf-8") as f:
-            f.write(render_html(report, zone, datetime.now(zone).strftime("%Y-%m-%d %H:%M")))
+            f.write(render_html(report, zone, datetime.now(zone).strftime("%Y-%m-%d %H:%M"), current_app.jinja_env))
     try:
         finish("party-report", {"quarter": parsed.code, "unit": unit_code, "communities": list(community_codes),
                                 "format": fmt, "units": len(report.sections), "members": members})

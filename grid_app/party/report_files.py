@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import tzinfo
 
-from flask import current_app
+from jinja2 import Environment
 
 from grid_app.party.report import MemberLine, Report, UnitSection, status_name
 from grid_app.platform import tables
@@ -80,9 +80,9 @@ def write_xlsx(report: Report, zone: tzinfo, target, lang: str = "zh") -> None:
     tables.write_xlsx_sheets(sheets, lang, target)
 
 
-def render_html(report: Report, zone: tzinfo, generated: str) -> str:
-    """The printable page (Chinese), one section per unit with a page break between units."""
-    # The app's template environment without its request context processors: the CLI renders it too.
-    return current_app.jinja_env.get_template("party/report_print.html").render(report=report, zone=zone, generated=generated,
+def render_html(report: Report, zone: tzinfo, generated: str, env: Environment) -> str:
+    """The printable page (Chinese), one section per unit with a page break between units, in `env`."""
+    # the app's template environment is passed in, without request context processors: the CLI renders it too
+    return env.get_template("party/report_print.html").render(report=report, zone=zone, generated=generated,
                            rows=lambda section: [member_row(m, zone) for m in section.members],
                            total=total_row, activity_text=activity_text)

@@ -88,7 +88,8 @@ def download(fmt: str):
         write_xlsx(built, zone, buf)
         body, mimetype = buf.getvalue(), XLSX
     else:
-        body = render_html(built, zone, datetime.now(zone).strftime("%Y-%m-%d %H:%M")).encode("utf-8")
+        generated = datetime.now(zone).strftime("%Y-%m-%d %H:%M")
+        body = render_html(built, zone, generated, current_app.jinja_env).encode("utf-8")
         mimetype = "text/html; charset=utf-8"
     audit.record(db.session, "party-report-export", {"community": community.code, "quarter": quarter.code,
                                                      "format": fmt, "members": sum(len(s.members)
