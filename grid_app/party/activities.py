@@ -119,7 +119,7 @@ def create_activity(session: Session, user: User, data: ActivityInput, *, snap_m
             raise InvalidInput(f"post {data.post_id} is not an active post of community {community.code}",
                                code="bad_post")
     activity = Activity(community=community, community_id=community.id, post=post, post_id=post.id if post else None,
-                        street_code=community.street_code or community.code[:9], title=data.title,
+                        street_code=community.street_code, title=data.title,
                         description=data.description, starts_at=data.starts_at, ends_at=data.ends_at,
                         place=data.place, geom=from_shape(Point(data.lon, data.lat), srid=4326),
                         needed=data.needed, created_by=user.id)

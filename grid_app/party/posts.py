@@ -75,7 +75,7 @@ def create_post(session: Session, user: User, data: PostInput) -> ServicePost:
     if taken is not None:
         raise Conflict(f"the community already has a post named {data.name!r}", code="post_exists")
     post = ServicePost(community=community, community_id=community.id, name=data.name, description=data.description,
-                       street_code=community.street_code or community.code[:9], active=True)
+                       street_code=community.street_code, active=True)
     try:
         with session.begin_nested():  # the same name saved at the same moment by another desk
             session.add(post)

@@ -52,7 +52,7 @@ def save_unit(session: Session, *, code, name, community: Community, party_org_n
         raise InvalidInput("a unit needs a code and a name", code="bad_unit")
     unit = session.scalar(select(PartyUnit).where(PartyUnit.code == code)) or PartyUnit(code=code)
     unit.name, unit.community = name, community
-    unit.community_id, unit.street_code = community.id, community.street_code or community.code[:9]
+    unit.community_id, unit.street_code = community.id, community.street_code
     unit.party_org_name = optional_text(party_org_name, "party_org_name", 200, code="bad_unit")
     unit.projects = optional_text(projects, "projects", 2000, code="bad_unit")
     if registered_on is not None:
