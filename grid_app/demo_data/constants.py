@@ -31,14 +31,25 @@ FACILITY_TYPES = {
     "market": "菜市场",
     "fitness": "健身场地",
     "convenience": "便利店",
+    # the 15-minute level (GB 50180-2018 附录B 十五分钟生活圈居住区), placed after the others
+    "middle_school": "初中",
+    "health_centre": "社区卫生服务中心",
+    "culture_centre": "文化活动中心",
+    "street_service": "街道综合服务中心",
 }
 # facilities per type at scale 1 (party_service: one per community)
 FACILITY_COUNTS = {"health_station": 5, "elderly_care": 8, "kindergarten": 7,
                    "primary_school": 3, "market": 5, "fitness": 12, "convenience": 25}
+# the 15-minute level's facilities at scale 1 (a street of six communities holds one or two of each);
+# drawn from their own generator (seed FIFTEEN_MIN_SEED) so the layers drawn before keep their numbers
+FIFTEEN_MIN_COUNTS = {"middle_school": 2, "health_centre": 1, "culture_centre": 2, "street_service": 1}
+FIFTEEN_MIN_SEED = 1062
 # minimum distance between two facilities of the same type (m)
 FACILITY_SPACING = {"party_service": 300, "health_station": 450, "elderly_care": 250,
                     "kindergarten": 300, "primary_school": 500, "market": 350,
-                    "fitness": 150, "convenience": 90}
+                    "fitness": 150, "convenience": 90, "middle_school": 900, "health_centre": 900,
+                    "culture_centre": 900, "street_service": 900}
 # 'east bias' of each type (how strongly it prefers the east / centre)
 FACILITY_EAST_BIAS = {"health_station": 1.0, "elderly_care": 2.0, "kindergarten": 1.5,
-                      "primary_school": 1.0, "market": 1.5, "fitness": 2.0, "convenience": 2.5}
+                      "primary_school": 1.0, "market": 1.5, "fitness": 2.0, "convenience": 2.5,
+                      "middle_school": 0.5, "health_centre": 0.5, "culture_centre": 1.0, "street_service": 0.0}

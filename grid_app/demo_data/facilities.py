@@ -8,7 +8,8 @@ from scipy.spatial import cKDTree
 from shapely.geometry import Point
 from shapely.strtree import STRtree
 
-from grid_app.demo_data.constants import FACILITY_COUNTS, FACILITY_EAST_BIAS, FACILITY_SPACING
+from grid_app.demo_data.constants import (FACILITY_COUNTS, FACILITY_EAST_BIAS, FACILITY_SPACING, FIFTEEN_MIN_COUNTS,
+                                         FIFTEEN_MIN_SEED)
 from grid_app.demo_data.geometry import polys
 from grid_app.demo_data.names import area_prefix
 
@@ -24,7 +25,15 @@ def place_facilities(blocks, kinds, h, areas, buildings, scale, rng) -> list[dic
         idx = m[int(np.argmin(np.linalg.norm(sites.pts[m] - tgt, axis=1)))]
         sites.place("party_service", idx, ci)
     school_blocks = {b for b in range(len(blocks.geoms)) if kinds[b] == "school"}
-    for ftype, n0 in FACILITY_COUNTS.items():
+    _draw(sites, FACILITY_COUNTS, school_blocks, scale, rng)
+    # their own draws: the shipped layers drawn from rng keep their numbers
+    _draw(sites, FIFTEEN_MIN_COUNTS, school_blocks, scale, np.random.default_rng(FIFTEEN_MIN_SEED))
+    return sites.fac
+
+
+def _draw(sites, counts, school_blocks, scale, rng) -> None:
+    """Place counts[type] (times scale, at least one) facilities of each type by weighted draws, spaced apart."""
+    for ftype, n0 in counts.items():
         n = max(1, int(round(n0 * scale)))
         w = sites.weights(ftype, school_blocks)
         for _ in range(n):
@@ -35,7 +44,6 @@ def place_facilities(blocks, kinds, h, areas, buildings, scale, rng) -> list[dic
             # no other facility of the type within its spacing
             w[sites.tree.query_ball_point(sites.pts[idx], FACILITY_SPACING[ftype])] = 0
             w[idx] = 0
-    return sites.fac
 
 
 class _Sites:
@@ -43,6 +51,7 @@ class _Sites:
 
     def __init__(self, blocks, h, areas, buildings):
         self.res_areas, self.comms = areas.res_areas, h.comms
+        self.street_names = {st["code"]: st["name"] for st in h.streets}
         pts, comm, block = [], [], []
         owners = [(ra["geom"], ra["community"], ra["block"]) for ra in areas.res_areas]
         owners += [(BA, int(h.block_comm[b]), b) for b, BA, _ls in areas.nonres]
@@ -77,9 +86,9 @@ class _Sites:
             w = w * (cxn > 0.35)      # nothing in the western third
         elif ftype in ("market", "elderly_care"):
             w = w * (cxn > 0.2)
-        if ftype in ("primary_school", "kindergarten"):
+        if ftype in ("primary_school", "middle_school", "kindergarten"):
             sb = np.array([b in school_blocks for b in self.block])
-            w = w * np.where(sb, 30.0 if ftype == "primary_school" else 0.05, 1.0)
+            w = w * np.where(sb, 0.05 if ftype == "kindergarten" else 30.0, 1.0)
         return w * self.free * (~self.taken)
 
     def near_prefixes(self, pt):
@@ -96,7 +105,8 @@ class _Sites:
     def place(self, ftype, idx, ci):
         """Put a facility of ftype on candidate idx, in community ci, under a name not used yet."""
         pt = self.pts[idx]
-        bases = _names(ftype, self.comms[ci]["name"], self.near_prefixes(pt))
+        bases = _names(ftype, self.comms[ci]["name"], self.near_prefixes(pt),
+                       self.street_names.get(self.comms[ci]["street_code"], ""))
         name = next((b for b in bases if b not in self.used_names), None)
         k = 2
         while name is None:
@@ -108,7 +118,7 @@ class _Sites:
         self.fac.append(dict(type=ftype, name=name, community=ci, pt=pt))
 
 
-def _names(ftype, cname, pref):
+def _names(ftype, cname, pref, street=""):
     """Candidate names of a facility, best first, from its community's name and nearby area prefixes."""
     if ftype == "party_service":
         return [f"{cname}党群服务中心"]
@@ -118,5 +128,13 @@ def _names(ftype, cname, pref):
         return [f"{p}居家养老服务站" for p in pref] + [f"{cname}养老服务站"]
     if ftype == "primary_school":
         return [f"贵池区{p}小学" for p in pref]
+    if ftype == "middle_school":
+        return [f"贵池区{p}初级中学" for p in pref]
+    if ftype == "health_centre":
+        return [f"{cname.removesuffix('社区')}社区卫生服务中心"] + [f"{p}社区卫生服务中心" for p in pref]
+    if ftype == "culture_centre":
+        return [f"{p}文化活动中心" for p in pref] + [f"{cname}文化活动中心"]
+    if ftype == "street_service":
+        return [f"{street}综合服务中心"] + [f"{street}{p}综合服务中心" for p in pref]
     suffix = {"kindergarten": "幼儿园", "market": "菜市场", "fitness": "健身场地"}.get(ftype, "便利店")
     return [f"{p}{suffix}" for p in pref]

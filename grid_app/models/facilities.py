@@ -44,4 +44,9 @@ FACILITY_TYPES = [
     ("market", "菜市场", "Fresh market", 10),
     ("fitness", "健身场地", "Fitness ground", 5),
     ("convenience", "便利店", "Convenience store", 5),
+    # the 15-minute level of GB 50180-2018 附录B (十五分钟生活圈居住区) and TD/T 1062-2021
+    ("middle_school", "初中", "Junior secondary school", 15),
+    ("health_centre", "社区卫生服务中心", "Community health service centre", 15),
+    ("culture_centre", "文化活动中心", "Cultural activity centre", 15),
+    ("street_service", "街道综合服务中心", "Sub-district service centre", 15),
 ]

@@ -102,20 +102,32 @@ def seed_care(session: Session) -> None:
 
 
 # The life-circle checklist (level minutes, facility type, the standard's item, where it is listed): which
-# of the app's types GB 50180-2018 (城市居住区规划设计标准, 附录B 配套设施设置规定) and TD/T 1062-2021
-# (社区生活圈规划技术指南, 5-10 / 15 分钟层级) list for each level. 便利店 is a 居住街坊 item there,
-# the level below 5 minutes, so it is checked at 5. The standards' 15-minute items (初中, 社区卫生服务中心,
-# 养老院, 文化活动中心...) have no facility type here yet: add a type and a row. A district changes
-# rows (or min_share, the share of residents that must reach the type for 达标); re-seeding keeps them.
+# of the app's types GB 50180-2018 (城市居住区规划设计标准, 附录B 配套设施设置规定: 表B.0.1 十五分钟和
+# 十分钟生活圈居住区, 表B.0.2 五分钟生活圈居住区, 表B.0.3 居住街坊) and TD/T 1062-2021 (社区生活圈规划
+# 技术指南, 附录 服务要素: 15分钟 and 5-10分钟 层级) list for each level. The item is the standard's own
+# name of the facility (GB 50180's where both list it); 便利店 is a 居住街坊 item there, the level below
+# 5 minutes, so it is checked at 5. At 15 minutes GB 50180 also lists 大型多功能运动场地, 门诊部, 养老院,
+# 老年养护院, 街道办事处, 司法所 and more, which have no facility type here: add a type and a row.
+# The items and table numbers follow the published standards; no copy of their tables could be read from
+# here (the search found secondary accounts only, which do name 初中, 社区卫生服务中心 and 文化活动中心
+# for the 15-minute circle), so check the exact wording against the text before quoting it. A district changes rows (or min_share, the share of residents that
+# must reach the type for 达标); re-seeding keeps them.
+_GB_15 = "GB 50180-2018 附录B 表B.0.1 十五分钟生活圈居住区; TD/T 1062-2021 15分钟层级"
+_GB_10 = "GB 50180-2018 附录B 表B.0.1 十分钟生活圈居住区"
+_GB_5 = "GB 50180-2018 附录B 表B.0.2 五分钟生活圈居住区"
 LIFE_CIRCLE = [
-    (5, "kindergarten", "幼儿园", "GB 50180-2018 附录B 5分钟生活圈居住区; TD/T 1062-2021 5-10分钟层级"),
-    (5, "elderly_care", "老年人日间照料中心（托老所）", "GB 50180-2018 附录B 5分钟生活圈居住区; TD/T 1062-2021 5-10分钟层级"),
-    (5, "health_station", "社区卫生服务站", "GB 50180-2018 附录B 5分钟生活圈居住区; TD/T 1062-2021 5-10分钟层级"),
-    (5, "fitness", "室外综合健身场地（含老年户外活动场地）", "GB 50180-2018 附录B 5分钟生活圈居住区"),
-    (5, "party_service", "社区服务站（含居委会）", "GB 50180-2018 附录B 5分钟生活圈居住区; TD/T 1062-2021 5-10分钟层级"),
-    (5, "convenience", "便利店", "GB 50180-2018 附录B 居住街坊"),
-    (10, "primary_school", "小学", "GB 50180-2018 附录B 10分钟生活圈居住区"),
-    (10, "market", "菜市场或生鲜超市", "GB 50180-2018 附录B 10分钟生活圈居住区"),
+    (5, "kindergarten", "幼儿园", f"{_GB_5}; TD/T 1062-2021 5-10分钟层级"),
+    (5, "elderly_care", "老年人日间照料中心（托老所）", f"{_GB_5}; TD/T 1062-2021 5-10分钟层级"),
+    (5, "health_station", "社区卫生服务站", f"{_GB_5}; TD/T 1062-2021 5-10分钟层级"),
+    (5, "fitness", "室外综合健身场地（含老年户外活动场地）", _GB_5),
+    (5, "party_service", "社区服务站（含居委会）", f"{_GB_5}; TD/T 1062-2021 5-10分钟层级"),
+    (5, "convenience", "便利店", "GB 50180-2018 附录B 表B.0.3 居住街坊"),
+    (10, "primary_school", "小学", _GB_10),
+    (10, "market", "菜市场或生鲜超市", _GB_10),
+    (15, "middle_school", "初中", _GB_15),
+    (15, "health_centre", "卫生服务中心（社区医院）", _GB_15),
+    (15, "culture_centre", "文化活动中心（含青少年、老年活动中心）", _GB_15),
+    (15, "street_service", "社区服务中心（街道级）", _GB_15),
 ]
 LIFE_CIRCLE_MIN_SHARE = 0.9
 # Who a facility type serves, by age in whole years (inclusive; None: no upper bound): the 2SFCA demand.

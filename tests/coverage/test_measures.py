@@ -157,9 +157,9 @@ def test_api_scope_and_errors(login, measured):
     res = client.get(f"/api/v1/measures?community={d.COMM_A}&type=kindergarten")
     assert res.status_code == 200, res.get_data(as_text=True)
     body = res.get_json()
-    assert {lv["minutes"] for lv in body["checklist"]["levels"]} == {5, 10}
+    assert {lv["minutes"] for lv in body["checklist"]["levels"]} == {5, 10, 15}
     assert body["capacity"]["facilities_with_capacity"] == 2 and "equity" in body
-    assert client.get(f"/api/v1/measures?community={d.COMM_A}").get_json()["checklist"]["items"] == 8
+    assert client.get(f"/api/v1/measures?community={d.COMM_A}").get_json()["checklist"]["items"] == 12
     assert client.get(f"/api/v1/measures?community={d.COMM_B}").status_code == 404  # another community: absent
     assert login("secretary_b").get(f"/api/v1/measures?community={d.COMM_A}").status_code == 404
     client = login("secretary")

@@ -42,7 +42,7 @@ def test_the_script_entry_point_writes_the_same_files(tmp_path):
 def test_the_shipped_district_passes_its_checks(layers):
     report = check(layers)
     assert report["counts"] == {"streets": 1, "communities": 6, "grids": 29, "residential_areas": 77,
-                                "buildings": 1825, "facilities": 71, "network": 6902}
+                                "buildings": 1825, "facilities": 77, "network": 6902}
 
 
 def test_a_grid_counted_twice_fails_the_checks(layers):
