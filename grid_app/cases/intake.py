@@ -4,19 +4,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from geoalchemy2.shape import from_shape
-from shapely.geometry import Point
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy import TextClause, bindparam, select, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.util import ClauseAdapter
 
-from grid_app.access.scope import case_read_clause, require_may_log
+from grid_app.access.scope import case_act_clause, case_read_clause, require_may_log
 from grid_app.cases import clock, photos, workflow
-from grid_app.models import (CHANNELS, OPEN_STATES, Building, Case, CaseEvent, Category, Community, Grid,
-                              ResidentialArea, User)
+from grid_app.models import CHANNELS, OPEN_STATES, Case, Category, User
 from grid_app.places import locate
 from grid_app.platform.errors import Conflict, InvalidInput
 from grid_app.platform.text import number, optional_text
@@ -117,11 +115,43 @@ def _optional_int(value, name: str, lo: int, hi: int) -> int | None:
 # cache keys) cost each case about 1.5 ms of CPU, measured in-process over 200 intakes.
 _CATEGORY = select(Category).where(Category.code == bindparam("code"), Category.active)
 _BY_KEY = select(Case).where(Case.idempotency_key == bindparam("key"))
-_INSERT = insert(Case).on_conflict_do_nothing(index_elements=[Case.idempotency_key]).returning(Case)
-_READ_NEW = select(Case).where(Case.id == bindparam("case_id")).options(
-    *(joinedload(rel).load_only(model.code, model.name) for rel, model in (
-        (Case.grid, Grid), (Case.community, Community), (Case.residential_area, ResidentialArea),
-        (Case.building, Building))))
+
+
+# Columns of a new case taken from where its point lies; the others come from the request.
+_PLACE_COLUMNS = ("street_code", "community_id", "grid_id", "residential_area_id", "building_id", "snapped_m")
+_CASE_COLUMNS = [c.name for c in Case.__table__.c if c.name != "id"]
+
+
+def _insert_value(name: str) -> str:
+    """The SQL value of one column of a new case, in the insert from the located point."""
+    if name == "geom":
+        return "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+    if name == "snapped_m":
+        return "CASE WHEN loc.grid_id IS NULL THEN NULL ELSE loc.snapped_m END"
+    return f"loc.{name}" if name in _PLACE_COLUMNS else f":{name}"
+
+
+# Locate the point, store the case and its `collect` event: one round trip, no flush, no savepoint. A
+# request with the same key that won the race makes the insert a no-op and the statement answers no row.
+# The row comes back in the model's column order (the table's differs: later migrations added columns last).
+_INSERT_WITH_EVENT = select(Case).from_statement(text(f"""
+WITH pts AS (SELECT 1 AS i, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
+loc AS ({locate.LOCATED_SELECT}),
+ins AS (
+    INSERT INTO case_record ({", ".join(_CASE_COLUMNS)})
+    SELECT {", ".join(_insert_value(name) for name in _CASE_COLUMNS)} FROM loc
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING *
+), ev AS (
+    INSERT INTO case_event (case_id, action, actor_id, at, to_state, to_level, note, street_code)
+    SELECT id, 'collect', reporter_id, created_at, state, level,
+           CASE WHEN grid_id IS NULL THEN :unlocated_note END, street_code
+    FROM ins
+)
+SELECT {", ".join("ST_AsEWKB(geom) AS geom" if c.name == "geom" else c.name for c in Case.__table__.c)} FROM ins
+""").bindparams(bindparam("reporter_contact", type_=Case.__table__.c.reporter_contact.type))
+    .columns(*Case.__table__.c))
+UNLOCATED_NOTE = "unlocated: held for triage"
 
 
 def create_case(session: Session, user: User | None, data: CaseInput, uploads: list[tuple[str, bytes]],
@@ -135,57 +165,64 @@ def create_case(session: Session, user: User | None, data: CaseInput, uploads: l
     """
     if user is not None:
         require_may_log(user)
-    existing = _by_key(session, data.idempotency_key, user)
-    if existing is not None:
-        return existing, False
     checked = photos.check_photos(uploads)  # before anything is stored
-    place = locate.locate_one(session, data.lon, data.lat, snap_m)
     now = clock.now()
     level = workflow.level_for(data.category.default_level, data.severity)
     hours = data.category.deadline_hours
-    community = place.community
     values = dict(
         category_id=data.category.id, severity=data.severity, description=data.description,
-        address=data.address, geom=from_shape(Point(data.lon, data.lat), srid=4326),
+        address=data.address, lon=data.lon, lat=data.lat, snap_m=float(snap_m),
         accuracy_m=data.accuracy_m, channel=data.channel, reporter_id=user.id if user else None,
         reporter_contact=data.contact, idempotency_key=data.idempotency_key, state="collected",
-        level=level, max_level=level, snapped_m=place.snapped_m,
-        grid_id=place.grid.id if place.grid else None,
-        community_id=community.id if community else None,
-        residential_area_id=place.residential_area.id if place.residential_area else None,
-        building_id=place.building.id if place.building else None,
-        # hierarchical codes: street 9 digits + community 3
-        street_code=community.code[:9] if community else None,
+        level=level, max_level=level,
         deadline=now + timedelta(hours=hours["register"]),
         resolve_by=now + timedelta(hours=sum(hours[s] for s in workflow.STEPS)),
-        created_at=now, updated_at=now,
-    )
-    # One round trip, and no savepoint: a request with the same key that won the race makes this insert
-    # a no-op (its row is then answered), where a flush would raise and need a savepoint to recover.
-    case = session.scalars(_INSERT, [values]).one_or_none()
+        created_at=now, updated_at=now, closed_at=None, rating=None, reopen_count=0, merged_into_id=None,
+        version=1, published=False, handler_id=None, hidden_at=None, redacted_at=None, visit_id=None,
+        unlocated_note=UNLOCATED_NOTE)
+    # A replay of a stored key is rare: the insert finds it (ON CONFLICT), with no look-up before every case.
+    case = session.scalars(_INSERT_WITH_EVENT, values).one_or_none()
     if case is None:
         existing = _by_key(session, data.idempotency_key, user)
         if existing is None:
             raise Conflict("this idempotency_key is being used by another request; try again", code="key_in_use")
         return existing, False
-    session.add(CaseEvent(case_id=case.id, action="collect", actor_id=case.reporter_id, at=now,
-                          from_state=None, to_state="collected", from_level=None, to_level=level,
-                          note=None if place.located else "unlocated: held for triage"))
+    set_committed_value(case, "photos", [])  # a new case: its photos are the ones committed below
     if also_write is not None:
         also_write(case)
     photos.commit_with_photos(session, upload_dir, case.id, checked, "before")
     return case, True
 
 
-def read_new(session: Session, case: Case) -> Case:
-    """A case this transaction inserted, with its places' codes and names loaded, read before the commit.
+PLACE_KINDS = ("community", "grid", "residential_area", "building")
 
-    Its photos are added by the commit (photos.commit_with_photos), so the collection starts empty here;
-    `read_photos` loads it afterwards when there were any.
-    """
-    found = session.scalar(_READ_NEW, {"case_id": case.id})
-    set_committed_value(found, "photos", [])
-    return found
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A possible duplicate: what callers show of it."""
+
+    id: int
+    description: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """What an answer shows beside a case's own columns, read in one statement before the commit."""
+
+    places: dict  # community / grid / residential_area / building: {"code", "name"} or None
+    may_act: bool  # the reader may move the case through the workflow
+    duplicates: list  # rows (id, description, created_at): open cases of its kind nearby, newest first
+
+
+def read_back(session: Session, case: Case, user: User) -> ReadBack:
+    """The case's places, whether the user may act on it and its possible duplicates, in one statement."""
+    row = session.execute(_read_back_sql(user), {"case_id": case.id}).one()
+    names = iter(row[:8])
+    places = {kind: ({"code": code, "name": name} if code is not None else None)
+              for kind, code, name in ((k, next(names), next(names)) for k in PLACE_KINDS)}
+    duplicates = [Duplicate(*d) for d in zip(row.dup_ids or (), row.dup_texts or (), row.dup_times or ())]
+    return ReadBack(places, bool(row.may_act), duplicates)
 
 
 def read_photos(session: Session, case: Case) -> None:
@@ -202,25 +239,58 @@ def _by_key(session: Session, key: str, user: User | None) -> Case | None:
     return case
 
 
-def possible_duplicates(session: Session, case: Case, user: User) -> list[Case]:
+def possible_duplicates(session: Session, case: Case, user: User) -> list[Duplicate]:
     """Open cases the user may read, of the same category, within 50 m, logged in the 7 days before this one."""
-    return list(session.scalars(_DUPLICATES.where(case_read_clause(user)), {
-        "case_id": case.id, "category_id": case.category_id, "until": case.created_at,
-        "since": case.created_at - timedelta(days=DUPLICATE_DAYS)}))
+    return read_back(session, case, user).duplicates
 
 
-def _duplicates_query():
-    here = select(Case.geom).where(Case.id == bindparam("case_id")).scalar_subquery()
-    # Callers show a duplicate's id, text and date: the other columns (the point, contact) stay unloaded.
-    return (select(Case).options(load_only(Case.id, Case.description, Case.created_at)).where(
-        Case.id != bindparam("case_id"), Case.category_id == bindparam("category_id"),
-        Case.state.in_(OPEN_STATES), Case.created_at >= bindparam("since"), Case.created_at <= bindparam("until"),
-        # the box lets the GiST index find candidates; the geography test is the exact 50 m
-        Case.geom.intersects(func.ST_Expand(here, DUPLICATE_RADIUS_M / (
-            111_000.0 * func.cos(func.radians(func.least(func.abs(func.ST_Y(here)), 89.0)))))),
-        func.ST_DWithin(func.Geography(Case.geom), func.Geography(here), DUPLICATE_RADIUS_M))
-        .order_by(Case.created_at.desc()).limit(10))
+# Read-back statements by everything the scope clauses read from the user (a change of role or place
+# makes a new one): compiled once per user, as users are few and their cases many.
+_READ_BACK: dict[tuple, TextClause] = {}
+_READ_BACK_MAX = 2048
 
 
-# Built once (only the reader's scope is added per call): every case logged runs it.
-_DUPLICATES = _duplicates_query()
+def _read_back_sql(user: User) -> TextClause:
+    """The read-back statement for this user, its scope compiled into it."""
+    key = (user.id, user.role, user.community_id, user.street_id)
+    found = _READ_BACK.get(key)
+    if found is None:
+        if len(_READ_BACK) >= _READ_BACK_MAX:
+            _READ_BACK.clear()
+        found = _READ_BACK[key] = _read_back_statement(user)
+    return found
+
+
+def _read_back_statement(user: User) -> TextClause:
+    new = Case.__table__.alias("nc")
+    act = _literal_sql(ClauseAdapter(new).traverse(case_act_clause(user)))
+    read = _literal_sql(case_read_clause(user))
+    open_states = ", ".join(f"'{state}'" for state in OPEN_STATES)
+    # The box lets the GiST index find candidates; the geography test is the exact 50 m.
+    return text(f"""
+SELECT co.code, co.name, g.code, g.name, ra.code, ra.name, b.code, b.name, ({act}) AS may_act,
+       d.ids AS dup_ids, d.texts AS dup_texts, d.times AS dup_times
+FROM case_record nc
+LEFT JOIN community co ON co.id = nc.community_id
+LEFT JOIN grid g ON g.id = nc.grid_id
+LEFT JOIN residential_area ra ON ra.id = nc.residential_area_id
+LEFT JOIN building b ON b.id = nc.building_id
+LEFT JOIN LATERAL (
+    SELECT array_agg(x.id) AS ids, array_agg(x.description) AS texts, array_agg(x.created_at) AS times
+    FROM (SELECT case_record.id, case_record.description, case_record.created_at FROM case_record
+          WHERE case_record.id <> nc.id AND case_record.category_id = nc.category_id
+            AND case_record.state IN ({open_states})
+            AND case_record.created_at >= nc.created_at - make_interval(days => {DUPLICATE_DAYS})
+            AND case_record.created_at <= nc.created_at
+            AND case_record.geom && ST_Expand(nc.geom, {DUPLICATE_RADIUS_M} / (111000.0 * cos(radians(
+                LEAST(abs(ST_Y(nc.geom)), 89.0)))))
+            AND ST_DWithin(case_record.geom::geography, nc.geom::geography, {DUPLICATE_RADIUS_M})
+            AND ({read})
+          ORDER BY case_record.created_at DESC LIMIT 10) x
+) d ON true
+WHERE nc.id = :case_id""")
+
+
+def _literal_sql(clause) -> str:
+    # The scope holds only ids and codes read from the user's row (integers, short codes): safe as literals.
+    return str(clause.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))

@@ -150,9 +150,12 @@ def _place(obj) -> dict | None:
     return {"code": obj.code, "name": obj.name} if obj is not None else None
 
 
-def case_json(case: Case, photo_url=None, actions: list[str] | None = None) -> dict:
-    """The JSON form of a case (never the reporter's contact details)."""
+def case_json(case: Case, photo_url=None, actions: list[str] | None = None, places: dict | None = None) -> dict:
+    """The JSON form of a case (never the reporter's contact details); `places` when already read by name."""
     point = to_shape(case.geom)
+    if places is None:
+        places = {"community": _place(case.community), "grid": _place(case.grid),
+                  "residential_area": _place(case.residential_area), "building": _place(case.building)}
     body = {
         "id": case.id, "version": case.version,
         "category": {"code": case.category.code, "name": case.category.name},
@@ -161,8 +164,8 @@ def case_json(case: Case, photo_url=None, actions: list[str] | None = None) -> d
         "description": case.description, "address": case.address,
         "lon": round(point.x, 7), "lat": round(point.y, 7), "accuracy_m": case.accuracy_m,
         "channel": case.channel,
-        "community": _place(case.community), "grid": _place(case.grid),
-        "residential_area": _place(case.residential_area), "building": _place(case.building),
+        "community": places["community"], "grid": places["grid"],
+        "residential_area": places["residential_area"], "building": places["building"],
         "snapped_m": case.snapped_m, "located": case.grid_id is not None,
         "deadline": _iso(case.deadline), "resolve_by": _iso(case.resolve_by),
         "overdue": case.overdue_at(clock.now()),

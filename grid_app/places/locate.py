@@ -21,16 +21,16 @@ from grid_app.platform.text import number
 
 CRS_CHOICES = ("wgs84", "gcj02")
 
-# One statement for any number of points: each point probes the GiST indexes through LATERAL.
-_LOCATE_SQL = text("""
-WITH pts AS (
-    SELECT i, ST_SetSRID(ST_MakePoint(x, y), 4326) AS g
-    FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) WITH ORDINALITY AS t(x, y, i)
-)
+# Where each point of `pts` (i, g) lies, one row per point: each point probes the GiST indexes through
+# LATERAL. Kept as SQL text so that intake can place its one point inside the statement that stores it.
+LOCATED_SELECT = """
 SELECT pts.i,
-       gr.id, gr.code, gr.name, c.id, c.code, c.name,
+       gr.id AS grid_id, gr.code AS grid_code, gr.name AS grid_name,
+       c.id AS community_id, c.code AS community_code, c.name AS community_name,
        CASE WHEN inside.id IS NULL THEN near.dist ELSE 0.0 END AS snapped_m,
-       ra.id, ra.code, ra.name, b.id, b.code, b.name
+       ra.id AS residential_area_id, ra.code AS residential_area_code, ra.name AS residential_area_name,
+       b.id AS building_id, b.code AS building_code, b.name AS building_name,
+       c.street_code
 FROM pts
 LEFT JOIN LATERAL (
     SELECT grid.id FROM grid WHERE ST_Covers(grid.geom, pts.g) ORDER BY grid.code LIMIT 1
@@ -54,8 +54,14 @@ LEFT JOIN LATERAL (
     SELECT building.id, building.code, building.name FROM building
     WHERE ST_Covers(building.geom, pts.g) ORDER BY building.code LIMIT 1
 ) b ON true
-ORDER BY pts.i
-""")
+"""
+
+# One statement for any number of points.
+_LOCATE_SQL = text("""
+WITH pts AS (
+    SELECT i, ST_SetSRID(ST_MakePoint(x, y), 4326) AS g
+    FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) WITH ORDINALITY AS t(x, y, i)
+)""" + LOCATED_SELECT + "ORDER BY pts.i")
 
 
 def check_coordinates(lon, lat, crs: str = "wgs84") -> tuple[float, float]:

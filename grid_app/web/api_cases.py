@@ -68,9 +68,7 @@ def create_case():
 
     def read_back(new_case):
         # Inside the intake's transaction, before its commit: the answer needs no second connection after it.
-        read["case"] = intake.read_new(db.session, new_case)
-        read["actions"] = transitions.available_actions(current_user, read["case"])
-        read["duplicates"] = intake.possible_duplicates(db.session, read["case"], current_user)
+        read["back"] = intake.read_back(db.session, new_case, current_user)
 
     with _loaded_after_commit():
         case, created = intake.create_case(
@@ -80,11 +78,13 @@ def create_case():
             case = queries.fetch(db.session, inspect(case).identity[0])
             return jsonify(queries.case_json(case, photo_url, transitions.available_actions(current_user, case)))
         if uploads:
-            intake.read_photos(db.session, read["case"])
-        body = queries.case_json(read["case"], photo_url, read["actions"])
+            intake.read_photos(db.session, case)
+        back = read["back"]
+        body = queries.case_json(case, photo_url, transitions.available_actions(current_user, case, in_area=back.may_act),
+                                 places=back.places)
         body["possible_duplicates"] = [
             {"id": c.id, "description": c.description, "created_at": c.created_at.isoformat()}
-            for c in read["duplicates"]]
+            for c in back.duplicates]
     return jsonify(body), 201
 
 

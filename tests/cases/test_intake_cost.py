@@ -12,13 +12,14 @@ from grid_app.access import accounts
 from grid_app.cases import intake
 from grid_app.extensions import db
 from grid_app.models import Case, CaseEvent
+from grid_app.platform.errors import Conflict
 
 from ..geo import lonlat
 from .helpers import jpeg, log_case, new_key
 
-# auth (token + user), category, key, locate, insert case, case + places, may act, duplicates,
-# insert event; nothing after the commit. A new statement here costs every case logged: raise it knowingly.
-INTAKE_STATEMENTS = 9
+# auth (token + user), category, the located case with its event, the read-back (places, may act,
+# duplicates); nothing after the commit. A new statement here costs every case logged: raise it knowingly.
+INTAKE_STATEMENTS = 4
 
 
 @contextmanager
@@ -85,20 +86,31 @@ def test_a_duplicate_nearby_is_answered_with_its_text_and_date(client, bearer):
         {"id": first["id"], "description": "楼下堆放垃圾", "created_at": first["created_at"]}]
 
 
-def test_same_key_stored_meanwhile_answers_that_case(session, users, monkeypatch):
-    """The insert meets a row another request stored after the key look-up: its case, not an error."""
+def test_a_stored_key_is_found_by_the_insert_and_answers_that_case(session, users, monkeypatch):
+    """No look-up before the insert: the insert meets the stored row and only then is the case read by key."""
     case, _ = log_case(session, users["worker"])
+    events_before = session.scalar(select(func.count()).select_from(CaseEvent))
     look_ups = []
     real = intake._by_key
 
-    def late(session_, key, user):
+    def counted_look_up(session_, key, user):
         look_ups.append(key)
-        return None if len(look_ups) == 1 else real(session_, key, user)  # the first look-up ran too early
-    monkeypatch.setattr(intake, "_by_key", late)
+        return real(session_, key, user)
+    monkeypatch.setattr(intake, "_by_key", counted_look_up)
     again, created = log_case(session, users["worker"], key=case.idempotency_key)
-    assert (again.id, created) == (case.id, False) and len(look_ups) == 2
+    assert (again.id, created) == (case.id, False) and look_ups == [case.idempotency_key]
     assert session.scalar(select(func.count()).select_from(Case).where(
         Case.idempotency_key == case.idempotency_key)) == 1
+    assert session.scalar(select(func.count()).select_from(CaseEvent)) == events_before  # no second `collect`
+
+
+def test_a_key_in_flight_elsewhere_is_a_conflict_not_a_500(session, users, monkeypatch):
+    """The insert met a row that is gone by the look-up (its request rolled back): try again, 409."""
+    case, _ = log_case(session, users["worker"])
+    monkeypatch.setattr(intake, "_by_key", lambda *_: None)
+    with pytest.raises(Conflict) as err:
+        log_case(session, users["worker"], key=case.idempotency_key)
+    assert err.value.code == "key_in_use"
 
 
 @pytest.mark.parametrize("spoil", ["revoked", "expired", "disabled", "unknown"])
