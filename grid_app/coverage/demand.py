@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 
 import numpy as np
@@ -55,12 +56,37 @@ def home_demand(session: Session, type_code: str, group: DemandGroup | None, bui
 
 # The register's state: a resident added, removed or edited (updated_at), or a household added or removed.
 _REGISTER_STATE = text("""
-SELECT txid_current_if_assigned() IS NOT NULL AS writing,
-       (SELECT count(*) FROM resident) AS residents, (SELECT max(updated_at) FROM resident) AS changed,
+SELECT (SELECT count(*) FROM resident) AS residents, (SELECT max(updated_at) FROM resident) AS changed,
        (SELECT count(*) FROM household) AS households, (SELECT max(id) FROM household) AS last_household
 """)
+_WRITING = text("SELECT txid_current_if_assigned() IS NOT NULL")
+# The state reads the whole register (tens of ms at a district's 50k residents, most of a scenario's
+# measures), so it is read again at most this often per database: a register edit committed elsewhere
+# moves the demand within this many seconds; a transaction that has written sees its own at once.
+REGISTER_RECHECK_S = 5.0
 _lock = threading.Lock()
 _cache: dict = {}
+_states: dict = {}
+
+
+def clear_demand() -> None:
+    """Forget the kept demand and register states (a benchmark's cold run)."""
+    with _lock:
+        _cache.clear()
+        _states.clear()
+
+
+def _register_state(session: Session, url: str) -> tuple:
+    """The register's state, read at most every REGISTER_RECHECK_S seconds per database."""
+    now = time.monotonic()
+    with _lock:
+        hit = _states.get(url)
+    if hit and now - hit[0] < REGISTER_RECHECK_S:
+        return hit[1]
+    state = tuple(session.execute(_REGISTER_STATE).one())
+    with _lock:
+        _states[url] = (now, state)
+    return state
 
 
 def district_demand(session: Session, net, type_code: str, group: DemandGroup | None,
@@ -68,19 +94,20 @@ def district_demand(session: Session, net, type_code: str, group: DemandGroup | 
     """home_demand for every home of the prepared network, kept per data version, register state and day."""
     if group is None:  # every resident: nothing to read
         return home_demand(session, type_code, group, net.homes.building_id, net.homes.residents, age_shares)
-    state = session.execute(_REGISTER_STATE).one()
-    today = date.today()
-    key = (str(session.get_bind().engine.url), net.stamp, tuple(state[1:]), today, type_code, group.age_min,
-           group.age_max, age_shares.get(type_code))
-    # A transaction that has written may hold register edits no stamp shows yet (same now(), same count):
+    url = str(session.get_bind().engine.url)
+    # A transaction that has written may hold register edits no state shows yet (same now(), same count):
     # it reads the register itself and keeps nothing.
-    if not state.writing:
+    writing = bool(session.execute(_WRITING).scalar())
+    today = date.today()
+    if not writing:
+        key = (url, net.stamp, _register_state(session, url), today, type_code, group.age_min, group.age_max,
+               age_shares.get(type_code))
         with _lock:
             if key in _cache:
                 return _cache[key]
     found = home_demand(session, type_code, group, net.homes.building_id, net.homes.residents, age_shares, today)
     found[0].setflags(write=False)
-    if not state.writing:
+    if not writing:
         with _lock:
             for k in [k for k in _cache if k[:2] != key[:2] or k[3] != today]:  # older data: never asked again
                 del _cache[k]

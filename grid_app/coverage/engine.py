@@ -27,8 +27,8 @@ class PreparedHomes:
         self._order = np.lexsort((self.aug.piece_t0, self.aug.piece_edge))
         self._key = self.aug.piece_edge[self._order] + 0.5 * self.aug.piece_t0[self._order]
 
-    def _with_sources(self, facilities: Snaps) -> tuple[sparse.csr_matrix, np.ndarray]:
-        """Search CSR plus one start node per snapped facility, tied to its piece's two ends.
+    def with_sources(self, facilities: Snaps) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """Search CSR plus one start node per snapped facility (their indexes), tied to its piece's two ends.
 
         No home lies strictly inside a piece, so reaching the piece's ends is enough, and a home
         at a piece end gets the direct along-edge distance.
@@ -61,7 +61,7 @@ class PreparedHomes:
         out = np.full(len(self.homes), np.inf)
         if not facilities.snapped.any():
             return out
-        csr, sources = self._with_sources(facilities)
+        csr, sources = self.with_sources(facilities)
         dist = dijkstra(csr, directed=True, indices=sources, min_only=True, limit=limit_m)
         hn = self.aug.point_node[0]
         ok = hn >= 0

@@ -3,9 +3,9 @@
 Step 1: each facility's ratio R_j = capacity_j / demand within its catchment.
 Step 2: each home's score A_i = sum of R_j over facilities whose catchment holds it.
 A home is in a catchment when its walk to the facility is at most the catchment (inclusive).
-local_pairs gives the same pairs as catchment_pairs from one bounded pass over the whole graph and
-then per-facility passes on the small subgraph that pass reached (a path within the catchment never
-leaves it), instead of one whole-graph pass per facility.
+local_pairs gives the same pairs as catchment_pairs from one call: every facility's bounded pass at once
+on the whole graph (few facilities), or one bounded pass over the whole graph and then per-facility passes
+on the small subgraph that pass reached (a path within the catchment never leaves it).
 """
 from __future__ import annotations
 
@@ -42,25 +42,40 @@ def catchment_pairs(prepared: PreparedHomes, facilities: Snaps, catchment_m: flo
 
 
 DENSE_BYTES = 64 * 2**20  # the per-facility distance rows of one chunk on the subgraph
+# Up to this many cells (facilities x graph nodes) the per-facility passes run on the whole graph at
+# once: a bounded pass only walks its catchment, and cutting the subgraph out costs more than the rows.
+DIRECT_CELLS = 2**20
 
 
 def _empty() -> Pairs:
     return Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
 
 
+def _pairs_of(d: np.ndarray, ok: np.ndarray, homes: np.ndarray, catchment_m: float) -> tuple:
+    """(facility, home, metres) of the cells within the catchment; d is facilities x homes."""
+    r, c = np.nonzero(d <= catchment_m)  # row-major: by facility, then home, as catchment_pairs
+    return ok[r], homes[c], d[r, c]
+
+
 def local_pairs(prepared: PreparedHomes, facilities: Snaps, catchment_m: float) -> Pairs:
-    """catchment_pairs' result (same pairs, order and distances) from one whole-graph pass, then the subgraph."""
+    """catchment_pairs' result (same pairs, order and distances) in one call (few facilities x nodes), else
+    from one whole-graph pass and per-facility passes on the subgraph it reached."""
     ok = np.flatnonzero(facilities.snapped)
     if not len(ok):
         return _empty()
     # One start node per snapped facility; they have no incoming arcs, so one never shortens another's walk.
-    csr, src = prepared._with_sources(facilities.subset(ok))
+    csr, src = prepared.with_sources(facilities.subset(ok))
+    hn = prepared.aug.point_node[0]
+    if len(ok) * csr.shape[0] <= DIRECT_CELLS:
+        homes = np.flatnonzero(hn >= 0)
+        d = dijkstra(csr, directed=True, indices=src, limit=catchment_m)[:, hn[homes]] + prepared.homes.access_m[homes]
+        fac, home, dist = _pairs_of(d, ok, homes, catchment_m)
+        return Pairs(fac.astype(np.int64), home.astype(np.int64), dist)
     reach = dijkstra(csr, directed=True, indices=src, min_only=True, limit=catchment_m)
     keep = np.flatnonzero(np.isfinite(reach))
     pos = np.full(csr.shape[0], -1, dtype=np.int64)
     pos[keep] = np.arange(len(keep))
     sub = csr[keep][:, keep]
-    hn = prepared.aug.point_node[0]
     homes = np.flatnonzero(hn >= 0)
     homes = homes[pos[hn[homes]] >= 0]  # ascending, like catchment_pairs' np.flatnonzero
     at, access = pos[hn[homes]], prepared.homes.access_m[homes]
@@ -68,10 +83,10 @@ def local_pairs(prepared: PreparedHomes, facilities: Snaps, catchment_m: float) 
     rows = max(1, DENSE_BYTES // (8 * max(len(keep), 1)))
     for start in range(0, len(ok), rows):
         d = dijkstra(sub, directed=True, indices=pos[src[start:start + rows]], limit=catchment_m)[:, at] + access
-        r, c = np.nonzero(d <= catchment_m)  # row-major: by facility, then home, as catchment_pairs
-        fac.append(ok[start + r])
-        home.append(homes[c])
-        dist.append(d[r, c])
+        f, h, m = _pairs_of(d, ok[start:start + rows], homes, catchment_m)
+        fac.append(f)
+        home.append(h)
+        dist.append(m)
     return Pairs(np.concatenate(fac).astype(np.int64), np.concatenate(home).astype(np.int64), np.concatenate(dist))
 
 

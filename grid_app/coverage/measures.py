@@ -25,15 +25,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from grid_app.coverage import equity
 from grid_app.coverage import service as cs
-from grid_app.coverage.demand import demand_group, district_demand
+from grid_app.coverage.demand import clear_demand, demand_group, district_demand
 from grid_app.coverage.fca import Pairs, local_pairs, two_step
 from grid_app.coverage.graph import Snaps, snap
 from grid_app.coverage.prepared import MAX_ACCESS_M, PreparedNetwork, prepared_network
 from grid_app.models import Community, Facility, FacilityType, LifeCircleItem
+from grid_app.network.store import versions
 
 
 @dataclass(frozen=True)
@@ -63,22 +64,45 @@ class _Homes:
     index: np.ndarray
     area: list[tuple[str | None, str | None]]  # (code, name) per home; (None, None) outside any area
     xy: np.ndarray  # metric position (the graph's CRS) of each home's point, shape (n, 2)
+    code: list[str]  # the building's code per home
+
+
+HOMES_KEPT = 500  # communities' homes kept per data version (a city's communities)
+_homes_lock = threading.Lock()
+_homes: dict = {}
 
 
 def _community_homes(session: Session, net: PreparedNetwork, community: Community) -> _Homes:
+    """The community's homes, read once per data version (network, buildings, areas, hierarchy)."""
+    gen = (str(session.get_bind().engine.url), net.stamp, versions(session, ("residential_areas", "hierarchy")))
+    with _homes_lock:
+        if _homes.get("gen") != gen or len(_homes) > HOMES_KEPT:
+            _homes.clear()
+            _homes["gen"] = gen
+        found = _homes.get(community.id)
+    if found is None:
+        found = _read_homes(session, net, community)
+        with _homes_lock:
+            if _homes.get("gen") == gen:
+                _homes[community.id] = found
+    return found
+
+
+def _read_homes(session: Session, net: PreparedNetwork, community: Community) -> _Homes:
     rows = session.execute(text("""
-        SELECT b.id, ra.code, ra.name, ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom))
+        SELECT b.id, ra.code, ra.name, ST_X(ST_PointOnSurface(b.geom)), ST_Y(ST_PointOnSurface(b.geom)), b.code
         FROM building b LEFT JOIN residential_area ra ON ra.id = b.residential_area_id
         WHERE b.community_id = :c AND b.residents > 0 ORDER BY b.id"""), {"c": community.id}).all()
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     known = net.homes.building_id
     if not len(known):
-        return _Homes(np.zeros(0, np.int64), [], np.zeros((0, 2)))
+        return _Homes(np.zeros(0, np.int64), [], np.zeros((0, 2)), [])
     pos = np.minimum(np.searchsorted(known, ids), len(known) - 1)
     found = known[pos] == ids
     lonlat = np.array([(r[3], r[4]) for r, ok in zip(rows, found) if ok], dtype=np.float64).reshape(-1, 2)
     xy = np.column_stack(net.graph.to_metric.transform(lonlat[:, 0], lonlat[:, 1])).reshape(-1, 2)
-    return _Homes(pos[found], [(r[1], r[2]) for r, ok in zip(rows, found) if ok], xy)
+    return _Homes(pos[found], [(r[1], r[2]) for r, ok in zip(rows, found) if ok], xy,
+                  [r[5] for r, ok in zip(rows, found) if ok])
 
 
 # A walk (access legs + network, geodesic lengths) is never shorter than the straight line between the
@@ -104,6 +128,20 @@ _pairs_lock = threading.Lock()
 _pairs: dict = {}
 
 
+def clear_catchments() -> None:
+    """Forget every kept catchment (a benchmark's cold run)."""
+    with _pairs_lock:
+        _pairs.clear()
+
+
+def clear_kept() -> None:
+    """Forget every kept catchment, community's homes and demand (a benchmark's cold run)."""
+    clear_catchments()
+    with _homes_lock:
+        _homes.clear()
+    clear_demand()
+
+
 def _catchments(session: Session, net: PreparedNetwork, snaps: Snaps, catchment_m: float) -> Pairs:
     """fca.catchment_pairs of these facilities; each one's catchment walked once per network version and place."""
     gen = (str(session.get_bind().engine.url), net.stamp)
@@ -127,6 +165,13 @@ def _catchments(session: Session, net: PreparedNetwork, snaps: Snaps, catchment_
         return Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     return Pairs(np.concatenate([np.full(len(f[0]), j, dtype=np.int64) for j, f in parts]),
                  np.concatenate([f[0] for _, f in parts]), np.concatenate([f[1] for _, f in parts]))
+
+
+def fca_scores(session: Session, net: PreparedNetwork, lonlat: np.ndarray, supply: np.ndarray, demand: np.ndarray,
+               catchment_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """2SFCA scores of every home and ratios of every facility; each catchment walked once per network version."""
+    pairs = _catchments(session, net, snap(net.graph, lonlat, MAX_ACCESS_M), catchment_m)
+    return two_step(pairs, supply, demand)
 
 
 def _by_area(homes: _Homes, values: np.ndarray, weights: np.ndarray) -> list[dict]:
@@ -192,7 +237,8 @@ class _Shares:
 
 def checklist(session: Session, shares: _Shares, type_code: str | None = None) -> dict:
     """Per life-circle level, each listed type (or type_code alone): share of residents within reach, 达标 or not."""
-    query = select(LifeCircleItem).order_by(LifeCircleItem.level_minutes, LifeCircleItem.id)
+    query = (select(LifeCircleItem).options(joinedload(LifeCircleItem.type))  # one query, not one per item
+             .order_by(LifeCircleItem.level_minutes, LifeCircleItem.id))
     if type_code is not None:
         query = query.join(LifeCircleItem.type).where(FacilityType.code == type_code)
     items = session.scalars(query).all()
@@ -228,12 +274,15 @@ def community_fca(session: Session, net: PreparedNetwork, homes: _Homes, lonlat:
 
 
 def capacity(session: Session, community: Community, facilities: FacilitySet, minutes: float, speed_m_s: float,
-             age_shares: dict[str, float], homes: _Homes | None = None, net: PreparedNetwork | None = None) -> dict:
-    """2SFCA per home, residential area and community: capacity per person of the type's group within reach."""
-    ftype = cs.facility_type(session, facilities.type_code)
+             age_shares: dict[str, float], homes: _Homes | None = None, net: PreparedNetwork | None = None,
+             type_id: int | None = None) -> dict:
+    """2SFCA per home, residential area and community: capacity per person of the type's group within reach.
+
+    type_id: the type's id when the caller has looked it up (NotFound for an unknown code otherwise)."""
+    type_id = cs.facility_type(session, facilities.type_code).id if type_id is None else type_id
     catchment_m = minutes * 60.0 * speed_m_s
     known = np.isfinite(facilities.capacity)
-    head = {"type": ftype.code, "catchment_minutes": minutes, "catchment_m": round(catchment_m, 1),
+    head = {"type": facilities.type_code, "catchment_minutes": minutes, "catchment_m": round(catchment_m, 1),
             "facilities": int(len(known)), "facilities_with_capacity": int(known.sum()),
             "capacity_total": float(facilities.capacity[known].sum())}
     if not known.any():
@@ -241,23 +290,20 @@ def capacity(session: Session, community: Community, facilities: FacilitySet, mi
     net = net or prepared_network(session)
     lonlat, supply, ids = facilities.lonlat[known], facilities.capacity[known], facilities.ids[known]
     unsnapped = int((~snap(net.graph, lonlat, MAX_ACCESS_M).snapped).sum())
-    group = demand_group(session, ftype.id)
+    group = demand_group(session, type_id)
     # Demand from the whole district: a facility's catchment crosses community borders.
-    demand, counted = district_demand(session, net, ftype.code, group, age_shares)
+    demand, counted = district_demand(session, net, facilities.type_code, group, age_shares)
     homes = homes if homes is not None else _community_homes(session, net, community)
     s, serving, ratio = community_fca(session, net, homes, lonlat, supply, demand, catchment_m)
     d = demand[homes.index]
     areas = [{"code": u["code"], "name": u["name"], "demand": round(u["weight"], 1),
               "score": round(u["value"] / u["weight"], 6) if u["weight"] else None}
              for u in _by_area(homes, s, d)]
-    codes = dict(session.execute(text("SELECT id, code FROM building WHERE id = ANY(:ids)"),
-                                 {"ids": [int(b) for b in net.homes.building_id[homes.index]]}).all())
     return {**head, "no_capacity": False, **counted, "facilities_unsnapped": unsnapped,
             "demand_total": round(float(d.sum()), 1),
             "score": round(float((s * d).sum() / d.sum()), 6) if d.sum() else None,
             "by_residential_area": areas,
-            "by_building": [{"code": codes[int(b)], "score": round(float(v), 6)}
-                            for b, v in zip(net.homes.building_id[homes.index], s)],
+            "by_building": [{"code": c, "score": round(float(v), 6)} for c, v in zip(homes.code, s)],
             # the facilities whose catchment holds a home of the community, in the set's order
             "by_facility": [{"id": int(i) if i >= 0 else None, "ratio": round(float(r), 6)}
                             for i, r in zip(ids[serving], ratio)]}
@@ -285,7 +331,7 @@ def measures(session: Session, community: Community, speed_m_s: float, age_share
         facilities = facilities if facilities is not None and facilities.type_code == w.type_code else None
         cover = shares.get(w.type_code, w.minutes)
         fca = capacity(session, community, facilities or stored_facilities(session, w.type_code), w.minutes,
-                       speed_m_s, age_shares, shares.homes(), shares.net())
+                       speed_m_s, age_shares, shares.homes(), shares.net(), w.type_id)
         out["capacity"] = fca
         # Across residential areas (buildings in none are left out): the coverage share weighted by
         # residents, and the 2SFCA score weighted by the group's people.

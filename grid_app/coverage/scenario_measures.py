@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from grid_app.coverage import service as coverage_service
-from grid_app.coverage.measures import FacilitySet, measures, stored_facilities
+from grid_app.coverage.measures import FacilitySet, clear_kept, measures, stored_facilities
 from grid_app.coverage.scenario_input import Changes
 from grid_app.models import Community
 
@@ -41,6 +41,13 @@ def _today_measures(session: Session, community: Community, type_code: str, minu
             del _today[k]
         _today[key] = (now, body)
     return body
+
+
+def clear_today() -> None:
+    """Forget today's kept measures and everything measures keep (a benchmark's cold run)."""
+    with _lock:
+        _today.clear()
+    clear_kept()
 
 
 def changed_facilities(session: Session, changes: Changes) -> FacilitySet:
