@@ -135,10 +135,27 @@ def fetch(session: Session, case_id: int) -> Case:
         .execution_options(populate_existing=True))
 
 
+COUNT_CAP = 10_000  # a total is counted up to here; past it a page says "10000+" instead of counting a city
+
+
+class AtLeast(int):
+    """A total counted only up to COUNT_CAP: the number is a lower bound, shown with a "+"."""
+
+    exact = False
+
+    def __str__(self) -> str:
+        return f"{int(self)}+"
+
+
+def count_matching(session: Session, user, f: CaseFilter, cap: int = COUNT_CAP) -> int:
+    """How many cases the filters pick, counted up to `cap` (past it an AtLeast(cap))."""
+    n = session.scalar(select(func.count()).select_from(matching(select(Case.id), user, f).limit(cap + 1).subquery()))
+    return AtLeast(cap) if n > cap else n
+
+
 def list_cases(session: Session, user, f: CaseFilter) -> tuple[list[Case], int]:
-    """One page of the cases the user may see, and the total matching."""
-    base = matching(select(Case.id), user, f)
-    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    """One page of the cases the user may see, and the total matching (capped: see count_matching)."""
+    total = count_matching(session, user, f)
     # the page is the filtered select itself, ordered and cut: "id IN (filtered)" made PostgreSQL walk the
     # created_at index over every case of the city before finding a page of the user's
     cases = session.scalars(matching(select(Case), user, f).options(*PLACES)
