@@ -11,13 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, and_, cast, func, select
-from sqlalchemy import case as sql_case
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grid_app.access.scope import area_cases
-from grid_app.cases import clock, dates
-from grid_app.models import Case, Community, Grid, Street
+from grid_app.cases import case_stats, clock, dates
+from grid_app.models import Community, Grid, Street
 from grid_app.platform.errors import InvalidInput
 
 GROUPS = ("grid", "community", "street")
@@ -39,48 +37,47 @@ class Period:
     until: datetime
 
 
-def _group_columns(group: str):
-    if group == "grid":
-        return Grid.code, Grid.name, Case.grid_id == Grid.id, Grid
-    if group == "community":
-        return Community.code, Community.name, Case.community_id == Community.id, Community
-    if group == "street":
-        return Street.code, Street.name, Case.street_code == Street.code, Street
-    raise InvalidInput(f"group must be one of {', '.join(GROUPS)}", code="bad_group")
+# group -> the case column it counts by, and the unit it names
+UNITS = {"grid": ("grid_id", Grid, Grid.id), "community": ("community_id", Community, Community.id),
+         "street": ("street_code", Street, Street.code)}
 
 
-def compute(session: Session, user, group: str, period: Period) -> list[dict]:
-    """One row of indicators per unit of the group that had any case in the user's scope."""
-    code_col, name_col, join_on, model = _group_columns(group)
-    now = clock.now()
-    closed_in = and_(Case.closed_at >= period.since, Case.closed_at < period.until)
-    logged_in = and_(Case.created_at >= period.since, Case.created_at < period.until, Case.state != "merged")
-    hours = func.extract("epoch", Case.closed_at - Case.created_at) / 3600.0
+def _unit(group: str):
+    if group not in UNITS:
+        raise InvalidInput(f"group must be one of {', '.join(GROUPS)}", code="bad_group")
+    return UNITS[group]
 
-    def share(condition):
-        closed = func.count().filter(closed_in)
-        return cast(func.count().filter(and_(closed_in, condition)), Float) / func.nullif(closed, 0)
 
-    query = area_cases(
-        select(
-            code_col.label("code"), name_col.label("name"),
-            func.count().filter(logged_in).label("logged"),
-            func.count().filter(closed_in).label("closed"),
-            share(Case.max_level == "grid").label("grid_rate"),
-            share(Case.max_level.in_(("grid", "community"))).label("community_rate"),
-            share(Case.closed_at <= Case.resolve_by).label("on_time_rate"),
-            func.avg(sql_case((closed_in, hours))).label("mean_hours"),
-            func.percentile_cont(0.9).within_group(hours).filter(closed_in).label("p90_hours"),
-            share(Case.reopen_count > 0).label("reopen_rate"),
-            func.count().filter(Case.overdue_at(now)).label("overdue_now"),
-        ).select_from(Case).join(model, join_on).group_by(code_col, name_col).order_by(code_col),
-        user)
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def compute(session: Session, user, group: str, period: Period, *,
+            community_ids: list[int] | None = None) -> list[dict]:
+    """One row of indicators per unit of the group that had any case in the user's scope (and in the given
+    communities), in code order; counts per grid and month from case_stats, partial months from the cases."""
+    key, model, key_column = _unit(group)
+    figures = case_stats.period_figures(session, user, key, period.since, period.until, community_ids)
+    overdue = case_stats.overdue_now(session, user, key, clock.now(), community_ids)
+    keys = {k for k, f in figures.items() if f["logged"] or f["closed"]} | {k for k, n in overdue.items() if n}
+    if not keys:
+        return []
+    names = session.execute(select(key_column, model.code, model.name).where(key_column.in_(keys))).all()
     rows = []
-    for r in session.execute(query):
-        row = dict(r._mapping)
-        if row["logged"] or row["closed"] or row["overdue_now"]:
-            rows.append({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()})
+    for k, code, name in sorted(names, key=lambda r: r[1]):
+        f = figures.get(k) or {c: 0 for c in case_stats.COUNTS}
+        closed = f["closed"]
+        rows.append({
+            "code": code, "name": name, "logged": f["logged"], "closed": closed,
+            "grid_rate": _share(f["closed_grid"], closed), "community_rate": _share(f["closed_community"], closed),
+            "on_time_rate": _share(f["closed_on_time"], closed),
+            "mean_hours": _round(f.get("mean_hours")), "p90_hours": _round(f.get("p90_hours")),
+            "reopen_rate": _share(f["reopened"], closed), "overdue_now": overdue.get(k, 0)})
     return rows
+
+
+def _round(value):
+    return round(float(value), 4) if value is not None else None
 
 
 def parse_period(since: str | None, until: str | None, default_days: int = 30, *,

@@ -58,7 +58,7 @@ def _all_units(rows: list[dict], units: list[tuple[str, str]]) -> list[dict]:
 
 def grid_indicators(session: Session, user, community: Community, period: indicators.Period) -> list[dict]:
     """Indicators for every grid of the community over the period."""
-    rows = [r for r in indicators.compute(session, user, "grid", period) if r["code"].startswith(community.code)]
+    rows = indicators.compute(session, user, "grid", period, community_ids=[community.id])
     units = session.execute(select(Grid.code, Grid.name).where(Grid.community_id == community.id)
                             .order_by(Grid.code)).all()
     return _all_units(rows, [tuple(u) for u in units])
@@ -67,6 +67,5 @@ def grid_indicators(session: Session, user, community: Community, period: indica
 def community_indicators(session: Session, user, communities: list[Community],
                          period: indicators.Period) -> list[dict]:
     """Indicators for each of the given communities over the period."""
-    codes = {c.code for c in communities}
-    rows = [r for r in indicators.compute(session, user, "community", period) if r["code"] in codes]
+    rows = indicators.compute(session, user, "community", period, community_ids=[c.id for c in communities])
     return _all_units(rows, [(c.code, c.name) for c in communities])

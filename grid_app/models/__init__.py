@@ -2,6 +2,7 @@
 from grid_app.models.audit import AuditEvent
 from grid_app.models.base import Base
 from grid_app.models.care import VISIT_KINDS, CareLevel, CareTag, ResidentCare, Visit  # noqa: F401  (care plans, visits)
+from grid_app.models.case_stats import CaseStats  # noqa: F401  (indicator counts per grid and month)
 from grid_app.models.cases import CHANNELS, LEVELS, OPEN_STATES, STATES, Case, CaseEvent, CasePhoto, Category
 from grid_app.models.facilities import FACILITY_TYPES, Facility, FacilityType
 from grid_app.models.measures import DemandGroup, LifeCircleItem  # noqa: F401  (planners' measures)

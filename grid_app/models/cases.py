@@ -69,16 +69,16 @@ class Case(Base):
     state: Mapped[str] = mapped_column(String(12), default="collected", index=True)
     level: Mapped[str] = mapped_column(String(10), default="grid")
     max_level: Mapped[str] = mapped_column(String(10), default="grid")
-    street_code: Mapped[str | None] = mapped_column(String(9), index=True)  # distribution key
-    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True)
+    street_code: Mapped[str | None] = mapped_column(String(9))  # distribution key
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"))
     residential_area_id: Mapped[int | None] = mapped_column(ForeignKey("residential_area.id"))
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
     snapped_m: Mapped[float | None] = mapped_column(Float)
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     resolve_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rating: Mapped[int | None] = mapped_column(SmallInteger)
@@ -120,6 +120,15 @@ class Case(Base):
         CheckConstraint("channel IN ('worker', 'public', 'superior')", name="channel"),
         Index("ix_case_record_open_deadline", "deadline",
               postgresql_where="state IN ('collected', 'registered', 'dispatched', 'handling', 'reported')"),
+        # scoped lists newest first and scoped periods (migration 0019)
+        Index("ix_case_record_grid_created", "grid_id", "created_at"),
+        Index("ix_case_record_community_created", "community_id", "created_at"),
+        Index("ix_case_record_street_created", "street_code", "created_at"),
+        Index("ix_case_record_created_id", "created_at", "id"),
+        Index("ix_case_record_community_closed", "community_id", "closed_at", postgresql_where="closed_at IS NOT NULL"),
+        Index("ix_case_record_street_closed", "street_code", "closed_at", postgresql_where="closed_at IS NOT NULL"),
+        Index("ix_case_record_grid_closed", "grid_id", "closed_at", postgresql_where="closed_at IS NOT NULL"),
+        Index("ix_case_record_closed_at", "closed_at", postgresql_where="closed_at IS NOT NULL"),
     )
 
 
