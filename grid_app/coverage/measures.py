@@ -137,6 +137,8 @@ def clear_catchments() -> None:
 def clear_kept() -> None:
     """Forget every kept catchment, community's homes and demand (a benchmark's cold run)."""
     clear_catchments()
+    with _pairs_lock:
+        _snapped.clear()
     with _homes_lock:
         _homes.clear()
     clear_demand()
@@ -172,6 +174,32 @@ def fca_scores(session: Session, net: PreparedNetwork, lonlat: np.ndarray, suppl
     """2SFCA scores of every home and ratios of every facility; each catchment walked once per network version."""
     pairs = _catchments(session, net, snap(net.graph, lonlat, MAX_ACCESS_M), catchment_m)
     return two_step(pairs, supply, demand)
+
+
+SNAPS_KEPT = 200_000  # facility points' snapped-or-not kept per network version
+_snapped: dict = {}
+
+
+def _unsnapped(session: Session, net: PreparedNetwork, lonlat: np.ndarray) -> int:
+    """How many points lie beyond MAX_ACCESS_M of every path; each point snapped once per network version.
+
+    A city's type has thousands of facilities: snapping them all took most of a scenario's measures there."""
+    gen = (str(session.get_bind().engine.url), net.stamp)
+    keys = [(float(x), float(y)) for x, y in np.asarray(lonlat, dtype=np.float64).reshape(-1, 2)]
+    with _pairs_lock:
+        if _snapped.get("gen") != gen or len(_snapped) > SNAPS_KEPT:
+            _snapped.clear()
+            _snapped["gen"] = gen
+        found = [_snapped.get(k) for k in keys]
+    missing = [j for j, f in enumerate(found) if f is None]
+    if missing:
+        ok = snap(net.graph, np.array([keys[j] for j in missing]), MAX_ACCESS_M).snapped
+        with _pairs_lock:
+            for j, o in zip(missing, ok):
+                found[j] = bool(o)
+                if _snapped.get("gen") == gen:
+                    _snapped[keys[j]] = bool(o)
+    return sum(not f for f in found)
 
 
 def _by_area(homes: _Homes, values: np.ndarray, weights: np.ndarray) -> list[dict]:
@@ -289,7 +317,7 @@ def capacity(session: Session, community: Community, facilities: FacilitySet, mi
         return {**head, "no_capacity": True, "score": None, "by_residential_area": [], "by_building": []}
     net = net or prepared_network(session)
     lonlat, supply, ids = facilities.lonlat[known], facilities.capacity[known], facilities.ids[known]
-    unsnapped = int((~snap(net.graph, lonlat, MAX_ACCESS_M).snapped).sum())
+    unsnapped = _unsnapped(session, net, lonlat)
     group = demand_group(session, type_id)
     # Demand from the whole district: a facility's catchment crosses community borders.
     demand, counted = district_demand(session, net, facilities.type_code, group, age_shares)

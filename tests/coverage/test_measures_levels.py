@@ -97,3 +97,14 @@ def test_the_register_state_is_read_again_after_its_interval(session, monkeypatc
     assert demand._register_state(session, url) == first  # within the interval: not read
     monkeypatch.setattr(demand, "REGISTER_RECHECK_S", 0.0)
     assert demand._register_state(session, url) != first  # past it: read again
+
+
+def test_unsnapped_facilities_are_counted_from_kept_snaps(session, measured):  # noqa: F811
+    net = prepared_network(session)
+    pts = np.array([lonlat(250, 150), lonlat(5000, 5000), lonlat(250, 950), lonlat(6000, 6000)])
+    m.clear_kept()
+    want = int((~snap(net.graph, pts, MAX_ACCESS_M).snapped).sum())
+    assert want == 2
+    assert m._unsnapped(session, net, pts) == want
+    assert m._unsnapped(session, net, pts[::-1]) == want  # from the kept points
+    assert m._unsnapped(session, net, pts[:1]) == 0
