@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import TextClause, bindparam, select, text
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, bindparam, column, select, text
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.util import ClauseAdapter
@@ -131,37 +132,54 @@ def _insert_value(name: str) -> str:
     return f"loc.{name}" if name in _PLACE_COLUMNS else f":{name}"
 
 
-# Locate the point, store the case and its `collect` event: one round trip, no flush, no savepoint. A
-# request with the same key that won the race makes the insert a no-op and the statement answers no row.
-# The row comes back in the model's column order (the table's differs: later migrations added columns last).
-_INSERT_WITH_EVENT = select(Case).from_statement(text(f"""
-WITH pts AS (SELECT 1 AS i, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
-loc AS ({locate.LOCATED_SELECT}),
-ins AS (
-    INSERT INTO case_record ({", ".join(_CASE_COLUMNS)})
-    SELECT {", ".join(_insert_value(name) for name in _CASE_COLUMNS)} FROM loc
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING *
-), ev AS (
-    INSERT INTO case_event (case_id, action, actor_id, at, to_state, to_level, note, street_code)
-    SELECT id, 'collect', reporter_id, created_at, state, level,
-           CASE WHEN grid_id IS NULL THEN :unlocated_note END, street_code
-    FROM ins
-)
-SELECT {", ".join("ST_AsEWKB(geom) AS geom" if c.name == "geom" else c.name for c in Case.__table__.c)} FROM ins
-""").bindparams(bindparam("reporter_contact", type_=Case.__table__.c.reporter_contact.type))
-    .columns(*Case.__table__.c))
 UNLOCATED_NOTE = "unlocated: held for triage"
+PLACE_KINDS = ("community", "grid", "residential_area", "building")
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A possible duplicate: what callers show of it."""
+
+    id: int
+    description: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """What an answer shows beside a case's own columns, read with it."""
+
+    places: dict  # community / grid / residential_area / building: {"code", "name"} or None
+    may_act: bool  # the reader may move the case through the workflow
+    duplicates: list[Duplicate]  # open cases of its kind nearby, newest first
+
+
+@dataclass(frozen=True)
+class Logged:
+    """The outcome of logging a case: the case, whether this call made it, and the reader's read-back."""
+
+    case: Case
+    created: bool
+    back: ReadBack | None  # for a new case when a reader was given
 
 
 def create_case(session: Session, user: User | None, data: CaseInput, uploads: list[tuple[str, bytes]],
                 *, upload_dir: str, snap_m: float,
                 also_write: Callable[[Case], None] | None = None) -> tuple[Case, bool]:
-    """Store a new case (True) or return the one already made with this key (False), in one commit.
+    """Store a new case (True) or return the one already made with this key (False), in one commit."""
+    logged = log_case(session, user, data, uploads, upload_dir=upload_dir, snap_m=snap_m, also_write=also_write)
+    return logged.case, logged.created
 
-    `also_write(case)` runs in the same transaction just before that commit: it adds the caller's rows of
-    the same operation (Open311's request record) or reads what the answer needs (the API's); it is not
-    called for a case that already exists.
+
+def log_case(session: Session, user: User | None, data: CaseInput, uploads: list[tuple[str, bytes]],
+             *, upload_dir: str, snap_m: float, also_write: Callable[[Case], None] | None = None,
+             read_for: User | None = None) -> Logged:
+    """Store a new case or find the one already made with this key; with `read_for`, read a new one back.
+
+    The point is located, the case and its `collect` event stored and (for `read_for`) its places,
+    whether that user may act on it and its possible duplicates read, all in one statement.
+    `also_write(case)` runs in the same transaction just before the commit: it adds the caller's rows of
+    the same operation (Open311's request record); it is not called for a case that already exists.
     """
     if user is not None:
         require_may_log(user)
@@ -181,48 +199,28 @@ def create_case(session: Session, user: User | None, data: CaseInput, uploads: l
         version=1, published=False, handler_id=None, hidden_at=None, redacted_at=None, visit_id=None,
         unlocated_note=UNLOCATED_NOTE)
     # A replay of a stored key is rare: the insert finds it (ON CONFLICT), with no look-up before every case.
-    case = session.scalars(_INSERT_WITH_EVENT, values).one_or_none()
-    if case is None:
+    row = session.execute(_statement(_INSERT, read_for), values).one_or_none()
+    if row is None:
         existing = _by_key(session, data.idempotency_key, user)
         if existing is None:
             raise Conflict("this idempotency_key is being used by another request; try again", code="key_in_use")
-        return existing, False
+        return Logged(existing, False, None)
+    case = row[0]
     set_committed_value(case, "photos", [])  # a new case: its photos are the ones committed below
     if also_write is not None:
         also_write(case)
     photos.commit_with_photos(session, upload_dir, case.id, checked, "before")
-    return case, True
-
-
-PLACE_KINDS = ("community", "grid", "residential_area", "building")
-
-
-@dataclass(frozen=True)
-class Duplicate:
-    """A possible duplicate: what callers show of it."""
-
-    id: int
-    description: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class ReadBack:
-    """What an answer shows beside a case's own columns, read in one statement before the commit."""
-
-    places: dict  # community / grid / residential_area / building: {"code", "name"} or None
-    may_act: bool  # the reader may move the case through the workflow
-    duplicates: list  # rows (id, description, created_at): open cases of its kind nearby, newest first
+    return Logged(case, True, _read_back_of(row) if read_for is not None else None)
 
 
 def read_back(session: Session, case: Case, user: User) -> ReadBack:
-    """The case's places, whether the user may act on it and its possible duplicates, in one statement."""
-    row = session.execute(_read_back_sql(user), {"case_id": case.id}).one()
-    names = iter(row[:8])
-    places = {kind: ({"code": code, "name": name} if code is not None else None)
-              for kind, code, name in ((k, next(names), next(names)) for k in PLACE_KINDS)}
-    duplicates = [Duplicate(*d) for d in zip(row.dup_ids or (), row.dup_texts or (), row.dup_times or ())]
-    return ReadBack(places, bool(row.may_act), duplicates)
+    """A stored case's places, whether the user may act on it and its possible duplicates, in one statement."""
+    return _read_back_of(session.execute(_statement(_READ, user), {"case_id": case.id}).one())
+
+
+def possible_duplicates(session: Session, case: Case, user: User) -> list[Duplicate]:
+    """Open cases the user may read, of the same category, within 50 m, logged in the 7 days before this one."""
+    return read_back(session, case, user).duplicates
 
 
 def read_photos(session: Session, case: Case) -> None:
@@ -239,43 +237,98 @@ def _by_key(session: Session, key: str, user: User | None) -> Case | None:
     return case
 
 
-def possible_duplicates(session: Session, case: Case, user: User) -> list[Duplicate]:
-    """Open cases the user may read, of the same category, within 50 m, logged in the 7 days before this one."""
-    return read_back(session, case, user).duplicates
+def _read_back_of(row) -> ReadBack:
+    places = {kind: ({"code": getattr(row, f"{kind}_code"), "name": getattr(row, f"{kind}_name")}
+                     if getattr(row, f"{kind}_code") is not None else None) for kind in PLACE_KINDS}
+    duplicates = [Duplicate(*d) for d in zip(row.dup_ids or (), row.dup_texts or (), row.dup_times or ())]
+    return ReadBack(places, bool(row.may_act), duplicates)
 
 
-# Read-back statements by everything the scope clauses read from the user (a change of role or place
-# makes a new one): compiled once per user, as users are few and their cases many.
-_READ_BACK: dict[tuple, TextClause] = {}
-_READ_BACK_MAX = 2048
+# Statements by kind and by everything the scope clauses read from the reader (a change of role or
+# place makes a new one): the scope is compiled in once per user, as users are few and cases many.
+_INSERT, _READ = "insert", "read"
+_STATEMENTS: dict[tuple, object] = {}
+_STATEMENTS_MAX = 4096
 
 
-def _read_back_sql(user: User) -> TextClause:
-    """The read-back statement for this user, its scope compiled into it."""
-    key = (user.id, user.role, user.community_id, user.street_id)
-    found = _READ_BACK.get(key)
+def _statement(kind: str, reader: User | None):
+    """The insert (with or without a read-back) or the read-back of a stored case, for this reader."""
+    key = (kind,) if reader is None else (kind, reader.id, reader.role, reader.community_id, reader.street_id)
+    found = _STATEMENTS.get(key)
     if found is None:
-        if len(_READ_BACK) >= _READ_BACK_MAX:
-            _READ_BACK.clear()
-        found = _READ_BACK[key] = _read_back_statement(user)
+        if len(_STATEMENTS) >= _STATEMENTS_MAX:
+            _STATEMENTS.clear()
+        found = _STATEMENTS[key] = _insert_statement(reader) if kind == _INSERT else _read_statement(reader)
     return found
 
 
-def _read_back_statement(user: User) -> TextClause:
-    new = Case.__table__.alias("nc")
-    act = _literal_sql(ClauseAdapter(new).traverse(case_act_clause(user)))
-    read = _literal_sql(case_read_clause(user))
-    open_states = ", ".join(f"'{state}'" for state in OPEN_STATES)
-    # The box lets the GiST index find candidates; the geography test is the exact 50 m.
+_READ_BACK_COLUMNS = [column(f"{kind}_{part}", String) for kind in PLACE_KINDS for part in ("code", "name")] + [
+    column("may_act", Boolean), column("dup_ids", ARRAY(Integer)), column("dup_texts", ARRAY(Text)),
+    column("dup_times", ARRAY(DateTime(timezone=True)))]
+
+
+def _insert_statement(reader: User | None):
+    """Locate, insert the case and its `collect` event, answer the case row (and the reader's read-back).
+
+    One round trip, no flush, no savepoint. A request with the same key that won the race makes the
+    insert a no-op and the statement answers no row. The case comes back in the model's column order
+    (the table's differs: later migrations added columns last).
+    """
+    columns = ", ".join("ST_AsEWKB(nc.geom) AS geom" if c.name == "geom" else f"nc.{c.name}"
+                        for c in Case.__table__.c)
+    if reader is not None:
+        columns += ", " + ", ".join(f"loc.{kind}_{part}" for kind in PLACE_KINDS for part in ("code", "name"))
+        columns += ", " + _scoped_read_back(reader)
+    sql = text(f"""
+WITH pts AS (SELECT 1 AS i, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
+loc AS ({locate.LOCATED_SELECT}),
+ins AS (
+    INSERT INTO case_record ({", ".join(_CASE_COLUMNS)})
+    SELECT {", ".join(_insert_value(name) for name in _CASE_COLUMNS)} FROM loc
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING *
+), ev AS (
+    INSERT INTO case_event (case_id, action, actor_id, at, to_state, to_level, note, street_code)
+    SELECT id, 'collect', reporter_id, created_at, state, level,
+           CASE WHEN grid_id IS NULL THEN :unlocated_note END, street_code
+    FROM ins
+)
+SELECT {columns}
+FROM ins nc CROSS JOIN loc {_duplicates_join(reader) if reader is not None else ""}
+""").bindparams(bindparam("reporter_contact", type_=Case.__table__.c.reporter_contact.type))
+    textual = sql.columns(*Case.__table__.c, *(_READ_BACK_COLUMNS if reader is not None else ()))
+    extra = [textual.selected_columns[c.name] for c in _READ_BACK_COLUMNS] if reader is not None else []
+    return select(Case, *extra).from_statement(textual)
+
+
+def _read_statement(reader: User):
+    """The read-back of a stored case."""
+    names = ", ".join(f"{alias}.code AS {kind}_code, {alias}.name AS {kind}_name"
+                      for kind, alias in zip(PLACE_KINDS, ("co", "g", "ra", "b")))
     return text(f"""
-SELECT co.code, co.name, g.code, g.name, ra.code, ra.name, b.code, b.name, ({act}) AS may_act,
-       d.ids AS dup_ids, d.texts AS dup_texts, d.times AS dup_times
+SELECT {names}, {_scoped_read_back(reader)}
 FROM case_record nc
 LEFT JOIN community co ON co.id = nc.community_id
 LEFT JOIN grid g ON g.id = nc.grid_id
 LEFT JOIN residential_area ra ON ra.id = nc.residential_area_id
 LEFT JOIN building b ON b.id = nc.building_id
-LEFT JOIN LATERAL (
+{_duplicates_join(reader)}
+WHERE nc.id = :case_id""")
+
+
+def _scoped_read_back(reader: User) -> str:
+    """The read-back's own columns over the case `nc`: may the reader act on it, its duplicates."""
+    act = _literal_sql(ClauseAdapter(Case.__table__.alias("nc")).traverse(case_act_clause(reader)))
+    return f"({act}) AS may_act, d.ids AS dup_ids, d.texts AS dup_texts, d.times AS dup_times"
+
+
+def _duplicates_join(reader: User) -> str:
+    """Open cases the reader may read, of the case `nc`'s category, within 50 m, in the 7 days before it."""
+    read = _literal_sql(case_read_clause(reader))
+    open_states = ", ".join(f"'{state}'" for state in OPEN_STATES)
+    # The box lets the GiST index find candidates; the geography test is the exact 50 m. A case this
+    # statement inserts is not visible to it: it is excluded anyway.
+    return f"""LEFT JOIN LATERAL (
     SELECT array_agg(x.id) AS ids, array_agg(x.description) AS texts, array_agg(x.created_at) AS times
     FROM (SELECT case_record.id, case_record.description, case_record.created_at FROM case_record
           WHERE case_record.id <> nc.id AND case_record.category_id = nc.category_id
@@ -287,8 +340,7 @@ LEFT JOIN LATERAL (
             AND ST_DWithin(case_record.geom::geography, nc.geom::geography, {DUPLICATE_RADIUS_M})
             AND ({read})
           ORDER BY case_record.created_at DESC LIMIT 10) x
-) d ON true
-WHERE nc.id = :case_id""")
+) d ON true"""
 
 
 def _literal_sql(clause) -> str:

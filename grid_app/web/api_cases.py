@@ -64,22 +64,16 @@ def create_case():
     """Log a case; the same idempotency_key again answers 200 with the same case."""
     fields, uploads = _request_fields()
     data = intake.parse_case_input(db.session, fields)
-    read: dict = {}
-
-    def read_back(new_case):
-        # Inside the intake's transaction, before its commit: the answer needs no second connection after it.
-        read["back"] = intake.read_back(db.session, new_case, current_user)
-
     with _loaded_after_commit():
-        case, created = intake.create_case(
+        logged = intake.log_case(
             db.session, current_user, data, uploads, upload_dir=current_app.config["UPLOAD_DIR"],
-            snap_m=current_app.config["GRID_SNAP_M"], also_write=read_back)
-        if not created:  # the same key again: no commit happened, read the stored case as it is now
+            snap_m=current_app.config["GRID_SNAP_M"], read_for=current_user)
+        case, back = logged.case, logged.back
+        if not logged.created:  # the same key again: no commit happened, read the stored case as it is now
             case = queries.fetch(db.session, inspect(case).identity[0])
             return jsonify(queries.case_json(case, photo_url, transitions.available_actions(current_user, case)))
         if uploads:
             intake.read_photos(db.session, case)
-        back = read["back"]
         body = queries.case_json(case, photo_url, transitions.available_actions(current_user, case, in_area=back.may_act),
                                  places=back.places)
         body["possible_duplicates"] = [
