@@ -61,14 +61,16 @@ class Snaps:
 class WalkGraph:
     """A WalkNetwork with its metric projection, spatial index and walking-direction arcs."""
 
-    def __init__(self, network: WalkNetwork, epsg: int | None = None) -> None:
+    def __init__(self, network: WalkNetwork, epsg: int | None = None, *, edges_xy: np.ndarray | None = None,
+                 csr: sparse.csr_matrix | None = None) -> None:
+        """edges_xy and csr: this network's projected edges and routing matrix computed before (the disk cache)."""
         if network.n_edges == 0:
             raise ValueError("network has no edges")
         self.network = network
         self.epsg = network.metric_crs() if epsg is None else epsg
         self.to_metric = Transformer.from_crs(4326, self.epsg, always_xy=True)
         self.to_wgs84 = Transformer.from_crs(self.epsg, 4326, always_xy=True)
-        self.edges_xy = self.project(network.geometry)
+        self.edges_xy = self._project_lines(network.geometry) if edges_xy is None else edges_xy
         # Points attach only to edges at ground level (not to a bridge deck or a tunnel under them).
         ground = np.flatnonzero(network.ground)
         self.snap_edges = ground if len(ground) else np.arange(network.n_edges)
@@ -81,7 +83,15 @@ class WalkGraph:
         self.arc_to = np.concatenate([network.v, network.u[two_way]])
         self.arc_edge = np.concatenate([edge_ids, edge_ids[two_way]])
         self.arc_len = network.length_m[self.arc_edge]
-        self.csr = csr_from_arcs(self.n_nodes, self.arc_from, self.arc_to, self.arc_len)
+        self.csr = csr_from_arcs(self.n_nodes, self.arc_from, self.arc_to, self.arc_len) if csr is None else csr
+
+    def _project_lines(self, lines: np.ndarray) -> np.ndarray:
+        """The network's LineStrings in the metric CRS, rebuilt from one flat coordinate array.
+
+        Same coordinates as project(), without shapely.transform's per-geometry copy (seconds at 1M edges);
+        every edge has at least two points (WalkNetwork checks), so each line gets its own index."""
+        coords, index = shapely.get_coordinates(lines, return_index=True)
+        return shapely.linestrings(self._fwd(coords), indices=index)
 
     def project(self, geoms: np.ndarray) -> np.ndarray:
         """WGS84 geometries -> this graph's metric CRS."""
