@@ -20,8 +20,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from grid_app.coverage.graph import snap
-from grid_app.coverage.isochrones import isochrones
-from grid_app.coverage.prepared import MAX_ACCESS_M, PreparedNetwork, prepared_network
+from grid_app.coverage.isochrones import DEFAULT_BUFFER_M, isochrones
+from grid_app.coverage.prepared import MAX_ACCESS_M, PreparedNetwork, ensure_faces, prepared_network
 from grid_app.models import Community, FacilityType
 from grid_app.network.store import versions
 from grid_app.platform.errors import Conflict, InvalidInput, NotFound
@@ -29,6 +29,7 @@ from grid_app.platform.reference import facility_types
 
 LIMIT_MINUTES = 30
 DATASETS = ("network", "facilities", "buildings")
+QUAD_SEGS = 2  # isochrone buffers: segments per quarter circle
 
 
 @dataclass(frozen=True)
@@ -135,33 +136,36 @@ def with_isochrones(session: Session, found: CoverageView) -> CoverageView:
     return replace(found, facilities=near, isochrones=_isochrones(net, found.walk, near, xy))
 
 
+# Results of one building: LIMIT keeps the subquery apart, so it is one primary-key probe per building of
+# the community. As a plain join the planner may read the type's results for the whole city instead.
+_RESULT = """LEFT JOIN LATERAL (SELECT distance_m, status FROM coverage_result
+                     WHERE building_id = b.id AND facility_type_id = :t LIMIT 1) r ON true"""
 # One statement, so one snapshot: the run and every figure come from the same complete result set
-# even while the job swaps in a new one. Units are residential areas and grids (GROUPING SETS).
-_SUMMARY = text("""
+# even while the job swaps in a new one. Units are residential areas and grids (GROUPING SETS), summed
+# by id and named afterwards, a key lookup per unit: joined before, every area and grid of the city was
+# read (hash joins sized by the planner's guess of hundreds of units). Time grows with the community only.
+_SUMMARY = text(f"""
 WITH run AS (
   SELECT computed_at, data_versions FROM coverage_run WHERE facility_type_id = :t
-), homes AS (
-  SELECT b.residents, b.residential_area_id, b.grid_id, r.distance_m, r.status
-  FROM building b
-  LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
-  WHERE b.community_id = :community AND b.residents > 0
 ), units AS (
-  SELECT GROUPING(ra.code) = 0 AS is_area,
-         CASE WHEN GROUPING(ra.code) = 0 THEN ra.code ELSE g.code END AS code,
-         CASE WHEN GROUPING(ra.code) = 0 THEN ra.name ELSE g.name END AS name,
-         sum(h.residents) AS total,
-         coalesce(sum(h.residents) FILTER (WHERE h.distance_m <= :threshold), 0) AS covered,
-         coalesce(sum(h.residents) FILTER (WHERE h.status = 'unsnapped'), 0) AS unsnapped,
-         count(*) FILTER (WHERE h.status = 'unsnapped') AS homes_unsnapped
-  FROM homes h
-  LEFT JOIN residential_area ra ON ra.id = h.residential_area_id
-  LEFT JOIN grid g ON g.id = h.grid_id
-  GROUP BY GROUPING SETS ((ra.code, ra.name), (g.code, g.name))
+  SELECT GROUPING(b.residential_area_id) = 0 AS is_area,
+         CASE WHEN GROUPING(b.residential_area_id) = 0 THEN b.residential_area_id ELSE b.grid_id END AS unit_id,
+         sum(b.residents) AS total,
+         coalesce(sum(b.residents) FILTER (WHERE r.distance_m <= :threshold), 0) AS covered,
+         coalesce(sum(b.residents) FILTER (WHERE r.status = 'unsnapped'), 0) AS unsnapped,
+         count(*) FILTER (WHERE r.status = 'unsnapped') AS homes_unsnapped
+  FROM building b
+  {_RESULT}
+  WHERE b.community_id = :community AND b.residents > 0
+  GROUP BY GROUPING SETS ((b.residential_area_id), (b.grid_id))
 )
 SELECT run.computed_at, run.data_versions, (SELECT count(*) FROM facility WHERE type_id = :t) AS facilities,
-       units.*
-FROM run LEFT JOIN units ON true
-ORDER BY units.is_area DESC, units.code NULLS LAST
+       u.is_area, n.code, n.name, u.total, u.covered, u.unsnapped, u.homes_unsnapped
+FROM run LEFT JOIN units u ON true
+LEFT JOIN LATERAL (SELECT code, name FROM residential_area WHERE u.is_area AND id = u.unit_id
+                   UNION ALL
+                   SELECT code, name FROM grid WHERE NOT u.is_area AND id = u.unit_id) n ON true
+ORDER BY u.is_area DESC, n.code NULLS LAST
 """)
 NO_FACILITIES = "no facilities of this type are stored, so no home is counted as covered or uncovered"
 STALE = "the data changed since this result was computed; coverage is being recomputed"
@@ -213,12 +217,12 @@ def _distances(session: Session, community: Community, w: Walk) -> list[dict]:
 
     status: ok, beyond (farther than the stored limit), unsnapped (off the network),
     nofacility (the type had no facility), none (no result: no residents, or newer than the result)."""
-    rows = session.execute(text("""
+    # Per building: its result and its area's code by key (see _RESULT), never a scan of the city's.
+    rows = session.execute(text(f"""
         SELECT b.code, b.name, b.residents, r.distance_m, coalesce(r.status, 'none') AS status,
-               ra.code AS area_code
+               (SELECT ra.code FROM residential_area ra WHERE ra.id = b.residential_area_id) AS area_code
         FROM building b
-        LEFT JOIN residential_area ra ON ra.id = b.residential_area_id
-        LEFT JOIN coverage_result r ON r.building_id = b.id AND r.facility_type_id = :t
+        {_RESULT}
         WHERE b.community_id = :community ORDER BY b.code"""), {"t": w.type_id, "community": community.id}).all()
     return [dict(r._mapping) for r in rows]
 
@@ -242,7 +246,9 @@ def _isochrones(net: PreparedNetwork, w: Walk, facilities: list[dict], xy: np.nd
     """Walking-time areas of each facility, from the reachable network (GeoJSON features)."""
     if not facilities:
         return []
-    polys = isochrones(net.graph, snap(net.graph, xy, MAX_ACCESS_M), [w.threshold_m])[:, 0]
+    ensure_faces(net, DEFAULT_BUFFER_M, QUAD_SEGS)  # a cold process reads the block index from disk
+    polys = isochrones(net.graph, snap(net.graph, xy, MAX_ACCESS_M), [w.threshold_m],
+                       buffer_m=DEFAULT_BUFFER_M, quad_segs=QUAD_SEGS)[:, 0]
     return [{"type": "Feature", "properties": {"facility": f["id"], "name": f["properties"]["name"],
                                                "minutes": w.minutes},
              "geometry": shapely.geometry.mapping(p)}
