@@ -84,3 +84,8 @@ def face_index(graph: WalkGraph, buffer_m: float, quad_segs: int = 2) -> FaceInd
     if key not in cache:
         cache[key] = FaceIndex(graph, buffer_m, quad_segs)
     return cache[key]
+
+
+def keep_face_index(graph: WalkGraph, index: FaceIndex, buffer_m: float, quad_segs: int = 2) -> None:
+    """Keep a FaceIndex built before for this graph and buffer (the prepared network's disk cache)."""
+    graph.__dict__.setdefault("_face_cache", {})[(float(buffer_m), int(quad_segs))] = index
