@@ -26,9 +26,9 @@ _today: dict = {}
 
 
 def _today_measures(session: Session, community: Community, type_code: str, minutes: float, speed: float,
-                    age_shares: dict[str, float]) -> dict:
-    """measures() on the stored facilities, kept TODAY_TTL_S per data version, community, type and walk."""
-    key = (str(session.get_bind().engine.url), coverage_service.stamp(session, speed), date.today(), community.id,
+                    age_shares: dict[str, float], stamp: str) -> dict:
+    """measures() on the stored facilities, kept TODAY_TTL_S per data version (stamp), community, type and walk."""
+    key = (str(session.get_bind().engine.url), stamp, date.today(), community.id,
            type_code, minutes, tuple(sorted(age_shares.items())))
     now = time.monotonic()
     with _lock:
@@ -47,12 +47,33 @@ def clear_today() -> None:
     """Forget today's kept measures and everything measures keep (a benchmark's cold run)."""
     with _lock:
         _today.clear()
+        _stored.clear()
     clear_kept()
 
 
-def changed_facilities(session: Session, changes: Changes) -> FacilitySet:
-    """Today's facilities of the type without the closed ones, plus the planned sites (id -1)."""
-    now = stored_facilities(session, changes.walk.type_code)
+_stored: dict = {}
+
+
+def kept_facilities(session: Session, type_code: str, stamp: str) -> FacilitySet:
+    """stored_facilities of a type, read once per data version (stamp: coverage_service.stamp, which has facilities)."""
+    key = (str(session.get_bind().engine.url), stamp, type_code)
+    with _lock:
+        found = _stored.get(key)
+    if found is None:
+        found = stored_facilities(session, type_code)
+        with _lock:
+            for k in [k for k in _stored if k[:2] != key[:2]]:  # older data versions are never asked again
+                del _stored[k]
+            _stored[key] = found
+    return found
+
+
+def changed_facilities(session: Session, changes: Changes, stamp: str | None = None) -> FacilitySet:
+    """Today's facilities of the type without the closed ones, plus the planned sites (id -1).
+
+    stamp: coverage_service.stamp when the caller has read it (today's set is then kept per data version)."""
+    now = (stored_facilities(session, changes.walk.type_code) if stamp is None
+           else kept_facilities(session, changes.walk.type_code, stamp))
     keep = ~np.isin(now.ids, np.array(changes.remove, dtype=np.int64))
     added = np.array([(s.lon, s.lat) for s in changes.add], dtype=np.float64).reshape(-1, 2)
     capacity = np.array([np.nan if s.capacity is None else s.capacity for s in changes.add], dtype=np.float64)
@@ -89,11 +110,12 @@ def compare(session: Session, community: Community, changes: Changes, default_sp
     """Today's and the scenario's measures for the scenario's type, and the rows that move (before → after)."""
     started = time.perf_counter()
     w = changes.walk
-    before = _today_measures(session, community, w.type_code, w.minutes, default_speed, age_shares)
+    stamp = coverage_service.stamp(session, default_speed)  # read once: keys today's side and today's facilities
+    before = _today_measures(session, community, w.type_code, w.minutes, default_speed, age_shares, stamp)
     # At today's speed only the type's checklist rows can move: the others are today's.
     same_speed = w.speed_m_s == default_speed
     after = measures(session, community, w.speed_m_s, age_shares, w.type_code, w.minutes,
-                     facilities=changed_facilities(session, changes), checklist_type_only=same_speed)
+                     facilities=changed_facilities(session, changes, stamp), checklist_type_only=same_speed)
     if same_speed:
         after = {**after, "checklist": _with_rows(before["checklist"], after["checklist"], w.type_code),
                  "computed_at": before["computed_at"], "stale": before["stale"]}
