@@ -4,7 +4,11 @@
 On the demo (a database of the tests' cluster holding `flask grid load-demo`; loaded here when empty) and
 on a generated city (scripts/gen_city.py; --city-db names it, e.g. one built with --scale 1: 1.1M edges):
   * scenario: scenario.evaluate (one planned 养老服务站 next to the community's least covered home, the
-    closures' bounded pass) and the measures before -> after (scenario_measures.compare), server side, warm;
+    closures' bounded pass) and the measures before -> after (scenario_measures.compare), server side, warm
+    (the same site again: its 2SFCA catchment kept) and fresh (a new site on each call, as a click on the map),
+    with the queries each sends; the API's POST /api/v1/scenarios/evaluate through the test client (login,
+    scope, checks, evaluate, measures, JSON) beside the floor of a request: a logged-in GET of the saved
+    scenarios (login, role, scope, one query);
   * full: the coverage job's recompute of the type (refresh.store_type for the type, rolled back), and the bare engine
     pass on the changed set beside it; the ratio evaluate / full is the speed-up the live path buys;
   * siting (demo only): our greedy MCLP for a community (scenario_suggest.suggest) against spopt's
@@ -26,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import event, select, text  # noqa: E402
 
 from grid_app import create_app  # noqa: E402
 from grid_app.coverage import scenario_measures, scenario_suggest  # noqa: E402
@@ -50,7 +54,9 @@ GOAL_DEMO_S, GOAL_CITY_S = 0.5, 2.0
 def app_for(name: str, load: bool):
     """The app on a database of the tests' cluster; the demo is loaded into it when it holds none."""
     url = localdb.for_tests().ensure_database(name)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    # the API is timed through the test client: a form token and a rate limit are not what is measured
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_ENABLED": False})
     with app.app_context():
         has = db.session.execute(text("SELECT to_regclass('building') IS NOT NULL")).scalar() and \
             db.session.execute(text("SELECT EXISTS (SELECT 1 FROM building)")).scalar()
@@ -72,6 +78,60 @@ def timed(fn, budget_s: float, runs: int):
         out = fn()
         times.append(time.perf_counter() - t)
     return out, min(times), float(np.median(times))
+
+
+class Queries:
+    """Statements sent by the app's engine while active (a before_cursor_execute listener)."""
+
+    def __init__(self, engine) -> None:
+        self.count, self.on = 0, False
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args) -> None:
+        self.count += self.on
+
+    def of(self, fn) -> int:
+        """How many statements one call of fn sends."""
+        self.count, self.on = 0, True
+        try:
+            fn()
+        finally:
+            self.on = False
+        return self.count
+
+
+def fresh_sites(session, code: str, lon: float, lat: float, n: int) -> list[tuple[float, float]]:
+    """n points on paths of the community nearest (lon, lat), one per edge: each a place no call has walked from."""
+    return [tuple(r) for r in session.execute(text("""
+        SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_LineInterpolatePoint(e.geom, 0.5) p FROM network_edge e
+          WHERE ST_Intersects(e.geom, (SELECT geom FROM community WHERE code = :c))
+          ORDER BY e.geom <-> ST_SetSRID(ST_MakePoint(:x, :y), 4326) LIMIT :n * 3) q
+        WHERE ST_Covers((SELECT geom FROM community WHERE code = :c), p) LIMIT :n"""),
+        {"c": code, "x": lon, "y": lat, "n": n}).all()]
+
+
+def bench_api(app, body: dict, runs: int, budget: float, queries: Queries) -> dict:
+    """POST /api/v1/scenarios/evaluate end to end through the test client, and the floor of a logged-in request."""
+    client = app.test_client()
+    res = client.post("/login", data={"username": "demo-planner", "password": app.config["GRID_APP_DEMO_PASSWORD"]})
+    if res.status_code != 302:
+        return {"skipped": f"login as demo-planner failed ({res.status_code})"}
+
+    def post():
+        res = client.post("/api/v1/scenarios/evaluate", json=body)
+        assert res.status_code == 200, res.get_data(as_text=True)[:300]
+        return res
+
+    def floor():  # login, role, scope and one query: what any scenario request pays
+        res = client.get(f"/api/v1/scenarios?community={body['community']}")
+        assert res.status_code == 200, res.get_data(as_text=True)[:300]
+        return res
+    post()
+    out, best, med = timed(post, budget, max(runs, 10))
+    _, floor_best, floor_med = timed(floor, budget, max(runs, 10))
+    return {"api_s": round(best, 4), "api_median_s": round(med, 4), "api_queries": queries.of(post),
+            "api_bytes": len(out.data), "floor_s": round(floor_best, 4), "floor_median_s": round(floor_med, 4),
+            "floor_queries": queries.of(floor)}
 
 
 def worst_community(session):
@@ -110,6 +170,7 @@ def bench_scenario(app, label: str, runs: int, budget: float) -> dict:
         t = time.perf_counter()
         today(s, net, changes.walk.type_id, speed)
         today_s = time.perf_counter() - t
+        queries = Queries(db.engine)
         ev, ev_best, ev_med = timed(lambda: evaluate(s, community, changes, speed), budget, runs)
         t = time.perf_counter()  # the first measures of this scenario: today's side and its catchments walked
         scenario_measures.compare(s, community, changes, speed, app.config["DEMAND_AGE_SHARES"])
@@ -120,6 +181,16 @@ def bench_scenario(app, label: str, runs: int, budget: float) -> dict:
                                                    scenario_measures.compare(s, community, changes, speed,
                                                                              app.config["DEMAND_AGE_SHARES"])),
                                           budget, runs)
+        ages = app.config["DEMAND_AGE_SHARES"]
+        n_queries = {"evaluate": queries.of(lambda: evaluate(s, community, changes, speed)),
+                     "measures": queries.of(lambda: scenario_measures.compare(s, community, changes, speed, ages))}
+        # A new planned site on every call: nothing of it kept (its snap, pass and 2SFCA catchment are walked).
+        fresh = [check_changes(s, community, {**body, "add": [{**body["add"][0], "lon": x, "lat": y}]}, speed)
+                 for x, y in fresh_sites(s, code, site[0], site[1], 2 * runs + 1)]
+        _, fresh_best, fresh_med = timed(lambda: (evaluate(s, community, fresh[-1], speed),
+                                                  scenario_measures.compare(s, community, fresh.pop(), speed, ages)),
+                                         budget, min(runs, len(fresh)))
+        api = bench_api(app, {**body, "community": code}, runs, budget, queries)
         fs = scenario_measures.changed_facilities(s, changes)
         limit = changes.walk.threshold_m
 
@@ -150,11 +221,16 @@ def bench_scenario(app, label: str, runs: int, budget: float) -> dict:
                 "evaluate_s": round(ev_best, 4), "evaluate_median_s": round(ev_med, 4),
                 "measures_first_s": round(ms_first, 4), "measures_s": round(ms_best, 4), "measures_median_s": round(ms_med, 4),
                 "evaluate_with_measures_s": round(both_best, 4), "evaluate_with_measures_median_s": round(both_med, 4),
+                "fresh_site_evaluate_with_measures_s": round(fresh_best, 4),
+                "fresh_site_evaluate_with_measures_median_s": round(fresh_med, 4), "queries": n_queries, **api,
                 "engine_pass_s": round(engine_best, 4), "full_recompute_s": round(full_best, 4), "full_recompute_median_s": round(full_med, 4),
                 "today_measures_cold_s": round(today_cold_best, 4), "full_with_measures_s": round(full_all, 4),
                 "speedup_evaluate_vs_full": round(full_best / ev_best, 1) if ev_best else None,
                 "speedup_with_measures_vs_full": round(full_best / both_best, 1) if both_best else None,
-                "speedup_with_measures_vs_full_with_measures": round(full_all / both_best, 1) if both_best else None}
+                "speedup_with_measures_vs_full_with_measures": round(full_all / both_best, 1) if both_best else None,
+                "speedup_fresh_site_vs_full": round(full_best / fresh_best, 1) if fresh_best else None,
+                **({"speedup_api_vs_full": round(full_best / api["api_s"], 1),
+                    "speedup_floor_vs_full": round(full_best / api["floor_s"], 1)} if "api_s" in api else {})}
 
 
 def bench_siting(app, k: int, budget: float, time_limit: float) -> dict:
@@ -238,7 +314,14 @@ def main() -> None:
                   f"{r['evaluate_with_measures_s']} s (first measures {r['measures_first_s']} s), full recompute "
                   f"{r['full_recompute_s']} s (x{r['speedup_evaluate_vs_full']}, with measures "
                   f"x{r['speedup_with_measures_vs_full']}); full recompute + today's measures with nothing kept "
-                  f"{r['full_with_measures_s']} s (x{r['speedup_with_measures_vs_full_with_measures']})")
+                  f"{r['full_with_measures_s']} s (x{r['speedup_with_measures_vs_full_with_measures']}); a new site each "
+                  f"call {r['fresh_site_evaluate_with_measures_s']} s (x{r['speedup_fresh_site_vs_full']}); queries "
+                  f"{r['queries']}")
+            if "api_s" in r:
+                print(f"{key:>5}: API POST /scenarios/evaluate {r['api_s']} s, {r['api_queries']} queries, "
+                      f"{r['api_bytes']:,} bytes (x{r['speedup_api_vs_full']} vs full recompute); floor (logged-in "
+                      f"GET: the session's user and one query) {r['floor_s']} s (x{r['speedup_floor_vs_full']}: no "
+                      "request can do better)")
     print("scenario side: evaluate (the changed set's coverage) + measures before -> after (today's side kept per data "
           "version, the scenario's checklist rows, 2SFCA and equity); full side: the coverage job's store of the type "
           "(one pass to the stored limit, rows written, rolled back), without or with today's measures computed "

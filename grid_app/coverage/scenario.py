@@ -121,7 +121,7 @@ class Places:
     unsnapped: np.ndarray  # farther than MAX_ACCESS_M from any path (or unknown)
     area: Units
     grid: Units
-    homes: list  # the rows of _HOMES, for the homes that move
+    homes: list[dict]  # per home, what the answer lists for a home that moves (its minutes added per call)
 
     def of(self, per_home: np.ndarray) -> np.ndarray:
         """A value per prepared home (distances) for these homes; inf for the unknown ones."""
@@ -168,8 +168,11 @@ def _read_places(session: Session, net: PreparedNetwork, community: Community) -
     else:
         at, known, snapped = np.zeros(len(ids), np.int64), np.zeros(len(ids), bool), np.zeros(len(ids), bool)
     residents = np.array([h.residents for h in homes], dtype=np.int64)
+    listed = [{"id": h.id, "code": h.code, "name": h.name, "residents": int(h.residents),
+               "lon": round(h.lon, 7), "lat": round(h.lat, 7), "area_code": h.area_code, "grid_code": h.grid_code}
+              for h in homes]
     return Places(np.where(known, at, 0), known, residents, ~(known & snapped),
-                  _units(homes, residents, "area"), _units(homes, residents, "grid"), homes)
+                  _units(homes, residents, "area"), _units(homes, residents, "grid"), listed)
 
 
 def _units(homes, residents: np.ndarray, kind: str) -> Units:
@@ -244,16 +247,17 @@ def _by_unit(units: Units, residents, cov0, cov1) -> list[dict]:
             for (code, name), t, a, b in zip(units.rows, units.total, c0, c1)]
 
 
-def _minutes(metres: float, speed: float) -> float | None:
-    return round(metres / speed / 60, 1) if np.isfinite(metres) else None
+def _minutes(metres: np.ndarray, speed: float) -> list[float | None]:
+    """Walking minutes to one decimal (None: beyond reach), for many homes at once."""
+    minutes = np.round(metres / speed / 60, 1)
+    return [m if f else None for m, f in zip(minutes.tolist(), np.isfinite(metres).tolist())]
 
 
-def _moved(homes, mask, before_m, after_m, speed0: float, speed1: float) -> list[dict]:
+def _moved(homes: list[dict], mask, before_m, after_m, speed0: float, speed1: float) -> list[dict]:
     """The homes that changed side, with their point for the map."""
-    return [{"id": h.id, "code": h.code, "name": h.name, "residents": int(h.residents),
-             "lon": round(h.lon, 7), "lat": round(h.lat, 7), "area_code": h.area_code, "grid_code": h.grid_code,
-             "minutes_today": _minutes(before_m[i], speed0), "minutes": _minutes(after_m[i], speed1)}
-            for i in np.flatnonzero(mask) for h in (homes[i],)]
+    idx = np.flatnonzero(mask)
+    return [{**homes[i], "minutes_today": m0, "minutes": m1}
+            for i, m0, m1 in zip(idx.tolist(), _minutes(before_m[idx], speed0), _minutes(after_m[idx], speed1))]
 
 
 def clear_kept() -> None:
