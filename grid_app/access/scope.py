@@ -99,6 +99,11 @@ def _area_cases(user: User):
     return false()
 
 
+def few_grids(user: User) -> bool:
+    """True when the user's cases are a few grids' worth (a worker's), whatever the size of the city."""
+    return user.role == "worker"
+
+
 def case_area_clause(user: User):
     """A WHERE clause over Case: the cases of the user's area (work, indicators, maps)."""
     area = _area_cases(user)

@@ -8,7 +8,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from grid_app.access.scope import case_area_clause, readable_cases
+from grid_app.access.scope import case_area_clause, few_grids, readable_cases
 from grid_app.cases import clock, dates, workflow
 from grid_app.models import LEVELS, STATES, Building, Case, Category, Community, Grid, ResidentialArea
 from grid_app.places.hierarchy import parse_bbox, parse_paging
@@ -158,8 +158,13 @@ def list_cases(session: Session, user, f: CaseFilter) -> tuple[list[Case], int]:
     total = count_matching(session, user, f)
     # the page is the filtered select itself, ordered and cut: "id IN (filtered)" made PostgreSQL walk the
     # created_at index over every case of the city before finding a page of the user's
-    cases = session.scalars(matching(select(Case), user, f).options(*PLACES)
-                            .order_by(*ORDERS[f.order]).limit(f.limit).offset(f.offset)).all()
+    query = matching(select(Case), user, f)
+    if few_grids(user):
+        # The planner cannot see which grids lie behind a worker's scope and walked the city's newest
+        # cases for the page (272k rows at 5M cases, 75 ms); their few grids' cases are found first.
+        mine = matching(select(Case.id), user, f).cte("mine").prefix_with("MATERIALIZED")
+        query = select(Case).where(Case.id.in_(select(mine.c.id)))
+    cases = session.scalars(query.options(*PLACES).order_by(*ORDERS[f.order]).limit(f.limit).offset(f.offset)).all()
     return list(cases), total
 
 
