@@ -179,6 +179,7 @@ def _read_places(session: Session, net: PreparedNetwork, community: Community) -
 
 
 def _units(homes, residents: np.ndarray, kind: str) -> Units:
+    """The homes' residential areas or grids (kind "area" or "grid") as rows in code order."""
     keys = [(getattr(h, f"{kind}_code"), getattr(h, f"{kind}_name")) for h in homes]
     rows = sorted(set(keys), key=lambda k: (k[0] is None, k[0] or ""))
     row = {k: i for i, k in enumerate(rows)}
