@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 import time
+from queue import Empty as queue_empty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -61,8 +62,14 @@ def run(url: str, type_code: str, cache_dir: str | None, timeout: float) -> dict
     queue = ctx.Queue()
     proc = ctx.Process(target=child, args=(url, type_code, cache_dir, queue))
     proc.start()
+    deadline = time.time() + timeout
     try:
-        return queue.get(timeout=timeout)
+        while True:  # a child that dies (a crash, no database) must not leave us waiting for the timeout
+            try:
+                return queue.get(timeout=1)
+            except queue_empty:
+                if not proc.is_alive() or time.time() > deadline:
+                    return {"error": f"no result (exit code {proc.exitcode})"}
     finally:
         proc.join(10)
         if proc.is_alive():
