@@ -4,7 +4,8 @@ A set is one uncompressed .npz under the instance folder's cache/, named by a ha
 the data versions it was computed from, and carrying both inside with the format and a digest of the code
 that computed it: a file of another database, version, code or format, a short or corrupt one (zip CRC),
 or one that cannot be read is ignored, and the caller rebuilds and writes it again. Writes go to a temporary
-file renamed over the name (os.replace), so a reader, or two writers at once, only ever see a whole file. Nothing here touches the database.
+file renamed over the name (os.replace), so a reader, or two writers at once, only ever see a whole file.
+Nothing here touches the database.
 """
 from __future__ import annotations
 
