@@ -40,6 +40,8 @@ def app(tmp_path_factory):
         "GRID_APP_DEMO_REGISTER_PER_GRID": 3,  # a test's load-demo fills 3 buildings a grid, not 52,000 people
         "GRID_APP_DEMO_HISTORY_PER_MONTH": 1,  # and logs a case a community and month (+ each grid's open ones)
     })
+    from grid_app.coverage import prepared
+    prepared.disk_dir = str(tmp_path_factory.mktemp("network-cache"))  # this run's prepared networks, not instance/
     with app.app_context():
         upgrade()
         seed_reference_data(db.session)
