@@ -127,3 +127,33 @@ def test_only_a_live_token_of_an_active_user_authenticates(session, users, spoil
         plain = plain + "x"
     session.flush()
     assert accounts.user_for_token(session, plain) is None
+
+
+@pytest.mark.parametrize("x, y", [
+    (-10, 300),    # 10 m west of the district: snapped to the nearest grid
+    (500, 250),    # on the border of two communities: the smaller code
+    (150, 150),    # in a building's courtyard (a hole): the residential area, no building
+    (315, 315),    # inside a building
+    (1250, 50),    # the exclave of a multipolygon grid
+    (-2000, 300),  # far outside: unlocated, held for triage
+])
+def test_the_case_lies_where_locate_says(client, bearer, session, x, y):
+    """The place stored and answered at intake is the locator's answer for the same point (one rule)."""
+    from grid_app.places import locate
+    lon, lat = lonlat(x, y)
+    res = client.post("/api/v1/cases", json={**body(), "lon": lon, "lat": lat}, headers=bearer)
+    assert res.status_code == 201
+    answer = res.get_json()
+    where = locate.locate_one(session, lon, lat, 30.0).as_dict()
+    for kind in ("community", "grid", "residential_area", "building"):
+        assert answer[kind] == where[kind], kind
+    assert answer["located"] == (where["grid"] is not None)
+    assert (answer["snapped_m"] is None) == (where["snapped_m"] is None)
+    if where["snapped_m"] is not None:
+        assert answer["snapped_m"] == pytest.approx(where["snapped_m"], abs=0.01)
+    case = session.get(Case, answer["id"])
+    event = session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id))
+    assert (event.note is not None) == (where["grid"] is None)  # only an unlocated case is held for triage
+    assert case.street_code == (where["community"]["code"][:9] if where["community"] else None)
+    assert answer == {**client.get(f"/api/v1/cases/{answer['id']}", headers=bearer).get_json(),
+                      "possible_duplicates": answer["possible_duplicates"]}
