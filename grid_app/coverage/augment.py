@@ -30,6 +30,7 @@ class Augmented:
     piece_t1: np.ndarray
     piece_len: np.ndarray
     piece_two_way: np.ndarray
+    base_node: np.ndarray | None = None  # graph node of each base node, when built over some edges only
 
     @property
     def n_nodes(self) -> int:
@@ -37,13 +38,31 @@ class Augmented:
         return self.csr.shape[0]
 
 
-def augment(graph: WalkGraph, snap_sets: Sequence[Snaps], source_sets: Sequence[int] = ()) -> Augmented:
-    """Insert every snapped point of `snap_sets` as a node; sets in `source_sets` also get start nodes."""
+def augment(graph: WalkGraph, snap_sets: Sequence[Snaps], source_sets: Sequence[int] = (),
+            edges: np.ndarray | None = None) -> Augmented:
+    """Insert every snapped point of `snap_sets` as a node; sets in `source_sets` also get start nodes.
+
+    edges: search only these edges (sorted ids, holding every snapped point's edge); their nodes are
+    numbered 0.. in id order (Augmented.base_node), pieces keep the graph's edge ids and their order."""
     net = graph.network
-    n_base, n_edges = net.n_nodes, net.n_edges
     edge = np.concatenate([s.edge for s in snap_sets]) if snap_sets else np.zeros(0, np.int64)
     frac = np.concatenate([s.frac for s in snap_sets]) if snap_sets else np.zeros(0)
     valid = edge >= 0
+    if edges is None:
+        base_node = None
+        n_base, n_edges, net_u, net_v = net.n_nodes, net.n_edges, net.u, net.v
+        edge_id, length_m, directed = None, net.length_m, net.directed
+    else:
+        edge_id = np.asarray(edges, dtype=np.int64)
+        base_node = np.unique(np.concatenate([net.u[edge_id], net.v[edge_id]]))
+        n_base, n_edges = len(base_node), len(edge_id)
+        net_u, net_v = np.searchsorted(base_node, net.u[edge_id]), np.searchsorted(base_node, net.v[edge_id])
+        length_m, directed = net.length_m[edge_id], net.directed[edge_id]
+        pos = np.searchsorted(edge_id, edge[valid])
+        if np.any(pos >= n_edges) or np.any(edge_id[np.minimum(pos, n_edges - 1)] != edge[valid]):
+            raise ValueError("edges must hold the edge of every snapped point")
+        edge = edge.copy()
+        edge[valid] = pos  # positions in `edges` from here on
     n_points = int(valid.sum())
     node = np.full(len(edge), -1, dtype=np.int64)
     node[valid] = n_base + np.arange(n_points)
@@ -57,18 +76,20 @@ def augment(graph: WalkGraph, snap_sets: Sequence[Snaps], source_sets: Sequence[
     last = np.ones(n_points, dtype=bool)
     last[:-1] = es[1:] != es[:-1]
     # Chain along each split edge: u -> p1 -> ... -> pk -> v, in fraction order.
-    prev_node = np.where(first, net.u[es], np.roll(ns, 1))
+    prev_node = np.where(first, net_u[es], np.roll(ns, 1))
     prev_t = np.where(first, 0.0, np.roll(ts, 1))
     untouched = np.ones(n_edges, dtype=bool)
     untouched[es] = False
     whole = np.flatnonzero(untouched)
-    piece_a = np.concatenate([net.u[whole], prev_node, ns[last]])
-    piece_b = np.concatenate([net.v[whole], ns, net.v[es[last]]])
+    piece_a = np.concatenate([net_u[whole], prev_node, ns[last]])
+    piece_b = np.concatenate([net_v[whole], ns, net_v[es[last]]])
     piece_edge = np.concatenate([whole, es, es[last]])
     piece_t0 = np.concatenate([np.zeros(len(whole)), prev_t, ts[last]])
     piece_t1 = np.concatenate([np.ones(len(whole)), ts, np.ones(int(last.sum()))])
-    piece_len = (piece_t1 - piece_t0) * net.length_m[piece_edge]
-    two_way = ~net.directed[piece_edge]
+    piece_len = (piece_t1 - piece_t0) * length_m[piece_edge]
+    two_way = ~directed[piece_edge]
+    if edge_id is not None:
+        piece_edge = edge_id[piece_edge]
 
     point_node, source_node = [], []
     start = 0
@@ -94,4 +115,4 @@ def augment(graph: WalkGraph, snap_sets: Sequence[Snaps], source_sets: Sequence[
     arc_w = np.concatenate([piece_len, piece_len[two_way], *src_w])
     csr = csr_from_arcs(n_total, arc_from.astype(np.int64), arc_to.astype(np.int64), arc_w)
     return Augmented(csr, n_base, point_node, source_node, piece_a, piece_b, piece_edge,
-                     piece_t0, piece_t1, piece_len, two_way)
+                     piece_t0, piece_t1, piece_len, two_way, base_node)

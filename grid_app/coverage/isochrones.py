@@ -13,6 +13,7 @@ from scipy.sparse.csgraph import dijkstra
 from grid_app.coverage.augment import Augmented, augment
 from grid_app.coverage.faces import face_index
 from grid_app.coverage.graph import Snaps, WalkGraph
+from grid_app.coverage.neighbourhood import node_index
 from grid_app.coverage.substring import LineTable
 
 DEFAULT_BUFFER_M = 40.0
@@ -87,12 +88,15 @@ def _workers(n_tasks: int) -> int:
 
 
 def isochrones(graph: WalkGraph, facility_snaps: Snaps, thresholds_m: Sequence[float],
-               buffer_m: float = DEFAULT_BUFFER_M, quad_segs: int = 2, use_faces: bool = True) -> np.ndarray:
+               buffer_m: float = DEFAULT_BUFFER_M, quad_segs: int = 2, use_faces: bool = True,
+               local: bool = True) -> np.ndarray:
     """(facilities x thresholds) array of WGS84 polygons; empty for unsnapped facilities.
 
     Each polygon is the union of buffer_m buffers of every reached stretch of street (partly
     reached edges cut at the exact reach). use_faces fills fully-surrounded narrow blocks as
     whole polygons instead (same shape, much faster; the block index is built once per graph).
+    local searches only the edges the walk can touch (neighbourhood.py; same result, time
+    proportional to the facilities' surroundings); False searches the whole graph.
     """
     thresholds = np.asarray(thresholds_m, dtype=np.float64)
     if thresholds.ndim != 1 or len(thresholds) == 0 or not np.all(thresholds >= 0):
@@ -101,7 +105,8 @@ def isochrones(graph: WalkGraph, facility_snaps: Snaps, thresholds_m: Sequence[f
         raise ValueError(f"buffer_m must be > 0, got {buffer_m}")
     n_fac, n_thr = len(facility_snaps), len(thresholds)
     result = np.full(n_fac * n_thr, shapely.Polygon(), dtype=object)
-    aug = augment(graph, [facility_snaps], source_sets=[0])
+    edges = node_index(graph).edges_within(graph, facility_snaps, float(thresholds.max())) if local else None
+    aug = augment(graph, [facility_snaps], source_sets=[0], edges=edges)
     src = aug.source_node[0]
     fac_index = np.flatnonzero(src >= 0)
     if len(fac_index) == 0:
@@ -130,7 +135,9 @@ def isochrones(graph: WalkGraph, facility_snaps: Snaps, thresholds_m: Sequence[f
         face_groups = _grouped(filled // faces.n_faces, faces.faces[filled % faces.n_faces])
     geoms = np.empty(len(edge), dtype=object)
     geoms[whole] = graph.edges_xy[edge[whole]]
-    geoms[~whole] = LineTable(graph.edges_xy).substrings(edge[~whole], f0[~whole], f1[~whole])
+    # Only the partly reached edges are cut: a table of those, not of the city's streets.
+    cut, cut_at = np.unique(edge[~whole], return_inverse=True)
+    geoms[~whole] = LineTable(graph.edges_xy[cut]).substrings(cut_at, f0[~whole], f1[~whole])
     line_groups = _grouped(*_chains(group, geoms))
 
     def merge(g: int) -> None:
