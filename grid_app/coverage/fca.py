@@ -64,18 +64,19 @@ def local_pairs(prepared: PreparedHomes, facilities: Snaps, catchment_m: float) 
     if not len(ok):
         return _empty()
     # One start node per snapped facility; they have no incoming arcs, so one never shortens another's walk.
-    csr, src = prepared.with_sources(facilities.subset(ok))
-    hn = prepared.aug.point_node[0]
-    if len(ok) * csr.shape[0] <= DIRECT_CELLS:
-        homes = np.flatnonzero(hn >= 0)
-        d = dijkstra(csr, directed=True, indices=src, limit=catchment_m)[:, hn[homes]] + prepared.homes.access_m[homes]
-        fac, home, dist = _pairs_of(d, ok, homes, catchment_m)
-        return Pairs(fac.astype(np.int64), home.astype(np.int64), dist)
-    reach = dijkstra(csr, directed=True, indices=src, min_only=True, limit=catchment_m)
-    keep = np.flatnonzero(np.isfinite(reach))
-    pos = np.full(csr.shape[0], -1, dtype=np.int64)
-    pos[keep] = np.arange(len(keep))
-    sub = csr[keep][:, keep]
+    with prepared.sources(facilities.subset(ok)) as (csr, src):
+        hn = prepared.aug.point_node[0]
+        if len(ok) * csr.shape[0] <= DIRECT_CELLS:
+            homes = np.flatnonzero(hn >= 0)
+            d = (dijkstra(csr, directed=True, indices=src, limit=catchment_m)[:, hn[homes]]
+                 + prepared.homes.access_m[homes])
+            fac, home, dist = _pairs_of(d, ok, homes, catchment_m)
+            return Pairs(fac.astype(np.int64), home.astype(np.int64), dist)
+        reach = dijkstra(csr, directed=True, indices=src, min_only=True, limit=catchment_m)
+        keep = np.flatnonzero(np.isfinite(reach))
+        pos = np.full(csr.shape[0], -1, dtype=np.int64)
+        pos[keep] = np.arange(len(keep))
+        sub = csr[keep][:, keep]  # a copy: the spare arrays are free again after the block
     homes = np.flatnonzero(hn >= 0)
     homes = homes[pos[hn[homes]] >= 0]  # ascending, like catchment_pairs' np.flatnonzero
     at, access = pos[hn[homes]], prepared.homes.access_m[homes]
