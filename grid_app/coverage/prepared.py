@@ -70,9 +70,15 @@ def prepared_network(session: Session) -> PreparedNetwork:
 
 
 def _database(session: Session) -> str:
-    """Which database: its URL without password, and its oid (a database dropped and made again is another)."""
-    oid = session.scalar(text("SELECT oid FROM pg_database WHERE datname = current_database()"))
-    return f"{session.get_bind().engine.url.render_as_string(hide_password=True)}#{oid}"
+    """Which database: its URL without password, and its oid (a database dropped and made again is another).
+
+    The oid is read once per pooled connection (its info lives as long as it): a database cannot be
+    dropped while a connection to it is open, so the connection's answer never goes stale."""
+    info = session.connection().info
+    if "grid_app.database" not in info:
+        oid = session.scalar(text("SELECT oid FROM pg_database WHERE datname = current_database()"))
+        info["grid_app.database"] = f"{session.get_bind().engine.url.render_as_string(hide_password=True)}#{oid}"
+    return info["grid_app.database"]
 
 
 def _build(session: Session, database: str, stamp: str) -> PreparedNetwork:

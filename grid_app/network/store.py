@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from tqdm import tqdm
@@ -40,11 +40,18 @@ def bump_version(session: Session, name: str) -> None:
         set_={"version": DatasetVersion.version + 1, "changed_at": func.clock_timestamp()}))
 
 
+# Built once: `IN (:names)` made SQLAlchemy compile an expanding IN on every call (0.3 ms against 0.06).
+_VERSIONS = text("SELECT name, version, changed_at FROM dataset_version WHERE name = ANY(:names)")
+
+
 def versions(session: Session, names: tuple[str, ...]) -> str:
     """A stamp of the named datasets' versions and change times, e.g. 'network:1@1795...,...'."""
-    found = {name: (version, changed.timestamp()) for name, version, changed in session.execute(
-        select(DatasetVersion.name, DatasetVersion.version, DatasetVersion.changed_at)
-        .where(DatasetVersion.name.in_(names))).all()}
+    return versions_stamp(session.execute(_VERSIONS, {"names": list(names)}).all(), names)
+
+
+def versions_stamp(rows, names: tuple[str, ...]) -> str:
+    """versions()' stamp of `names` from dataset_version rows (name, version, changed_at) read by the caller."""
+    found = {name: (version, changed.timestamp()) for name, version, changed in rows if name in names}
     # The time is part of the stamp: a rolled-back change must not look like the next one.
     return ",".join(f"{n}:{found.get(n, (0, 0))[0]}@{found.get(n, (0, 0))[1]:.6f}" for n in sorted(names))
 
