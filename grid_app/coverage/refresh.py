@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from grid_app.coverage import service as cs
 from grid_app.coverage.graph import snap
-from grid_app.coverage.prepared import MAX_ACCESS_M, facility_points, prepared_network
+from grid_app.coverage.isochrones import DEFAULT_BUFFER_M
+from grid_app.coverage.prepared import MAX_ACCESS_M, ensure_faces, facility_points, prepared_network
 from grid_app.models import CoverageResult, CoverageRun, FacilityType
 
 LOCK_KEY = 0x6772_6964_636F_76  # "gridcov": the coverage job's advisory lock in this database
@@ -70,6 +71,9 @@ def refresh(session: Session, speed_m_s: float, *, type_codes: list[str] | None 
             report.computed.append(store_type(session, ftype, speed_m_s, current))
         session.commit()  # the swap: every type of this pass at once; releases the lock
         report.passes += 1
+        # The isochrones' block index (half a minute at a million edges) is built and stored here, after
+        # the figures are out, so no user's first isochrone request waits for it.
+        ensure_faces(prepared_network(session), DEFAULT_BUFFER_M, cs.QUAD_SEGS)
         force = False
     report.stale_left = True
     return report
