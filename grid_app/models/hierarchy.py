@@ -1,6 +1,7 @@
 """The organisation hierarchy (street → community → residential area → building) and the grid."""
 from __future__ import annotations
 
+from geoalchemy2 import Geometry
 from sqlalchemy import CheckConstraint, Computed, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -79,6 +80,10 @@ class Building(Base):
     households: Mapped[int] = mapped_column(Integer, default=0)
     residents: Mapped[int] = mapped_column(Integer, default=0)
     geom = mapped_column(multipolygon(), nullable=False)
+    # Kept by PostgreSQL (migration 0020, GiST-indexed): the low-zoom tiles read it instead of computing
+    # every building's centroid. Deferred: nothing else loads it.
+    point_3857 = mapped_column(Geometry("POINT", srid=3857, spatial_index=False),
+                               Computed("ST_Transform(ST_Centroid(geom), 3857)", persisted=True), deferred=True)
     __table_args__ = (
         CheckConstraint("residents >= 0 AND households >= 0", name="non_negative_people"),
     )
