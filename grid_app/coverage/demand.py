@@ -9,6 +9,7 @@ import numpy as np
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from grid_app.coverage.measures_data import url_of
 from grid_app.models import DemandGroup
 from grid_app.platform.errors import Conflict
 
@@ -90,14 +91,17 @@ def _register_state(session: Session, url: str) -> tuple:
 
 
 def district_demand(session: Session, net, type_code: str, group: DemandGroup | None,
-                    age_shares: dict[str, float]) -> tuple[np.ndarray, dict]:
-    """home_demand for every home of the prepared network, kept per data version, register state and day."""
+                    age_shares: dict[str, float], writing: bool | None = None) -> tuple[np.ndarray, dict]:
+    """home_demand for every home of the prepared network, kept per data version, register state and day.
+
+    writing: whether the transaction has written, when the caller has read it in this transaction."""
     if group is None:  # every resident: nothing to read
         return home_demand(session, type_code, group, net.homes.building_id, net.homes.residents, age_shares)
-    url = str(session.get_bind().engine.url)
+    url = url_of(session)
     # A transaction that has written may hold register edits no state shows yet (same now(), same count):
     # it reads the register itself and keeps nothing.
-    writing = bool(session.execute(_WRITING).scalar())
+    if writing is None:
+        writing = bool(session.execute(_WRITING).scalar())
     today = date.today()
     if not writing:
         key = (url, net.stamp, _register_state(session, url), today, type_code, group.age_min, group.age_max,

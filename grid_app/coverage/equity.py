@@ -29,26 +29,33 @@ def _lorenz(values, weights) -> tuple[np.ndarray, np.ndarray] | None:
     return pop, acc
 
 
-def gini(values, weights=None) -> float | None:
-    """Gini coefficient of values (weighted by weights, e.g. residents): 0 even, towards 1 concentrated."""
-    curve = _lorenz(values, weights)
+def _gini(curve) -> float | None:
     if curve is None:
         return None
     pop, acc = curve
     return float(1.0 - np.sum(np.diff(pop) * (acc[1:] + acc[:-1])))
 
 
-def bottom_share(values, weights=None, bottom: float = BOTTOM) -> float | None:
-    """Share of all access held by the `bottom` fraction of people with the least (0.2 when even)."""
-    curve = _lorenz(values, weights)
+def _bottom(curve, bottom: float) -> float | None:
     if curve is None:
         return None
     pop, acc = curve
     return float(np.interp(bottom, pop, acc))
 
 
+def gini(values, weights=None) -> float | None:
+    """Gini coefficient of values (weighted by weights, e.g. residents): 0 even, towards 1 concentrated."""
+    return _gini(_lorenz(values, weights))
+
+
+def bottom_share(values, weights=None, bottom: float = BOTTOM) -> float | None:
+    """Share of all access held by the `bottom` fraction of people with the least (0.2 when even)."""
+    return _bottom(_lorenz(values, weights), bottom)
+
+
 def summary(values, weights=None) -> dict:
-    """Gini and bottom-20 % share of one measure across units, for the API."""
-    g, b = gini(values, weights), bottom_share(values, weights)
+    """Gini and bottom-20 % share of one measure across units, for the API (one Lorenz curve for both)."""
+    curve = _lorenz(values, weights)
+    g, b = _gini(curve), _bottom(curve, BOTTOM)
     return {"units": int(np.count_nonzero(np.asarray(weights) > 0) if weights is not None else len(values)),
             "gini": None if g is None else round(g, 4), "bottom20_share": None if b is None else round(b, 4)}

@@ -25,16 +25,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from grid_app.coverage import equity
 from grid_app.coverage import service as cs
-from grid_app.coverage.demand import clear_demand, demand_group, district_demand
+from grid_app.coverage import measures_data
+from grid_app.coverage.demand import clear_demand, district_demand
 from grid_app.coverage.fca import Pairs, local_pairs, two_step
 from grid_app.coverage.graph import Snaps, snap
+from grid_app.coverage.measures_data import DataState, data_state, url_of
 from grid_app.coverage.prepared import MAX_ACCESS_M, PreparedNetwork, prepared_network
-from grid_app.models import Community, Facility, FacilityType, LifeCircleItem
-from grid_app.network.store import versions
+from grid_app.models import Community, Facility
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,21 @@ class _Homes:
     """The community's homes as indexes into the prepared network's homes, with their residential area."""
 
     index: np.ndarray
-    area: list[tuple[str | None, str | None]]  # (code, name) per home; (None, None) outside any area
+    area_of: np.ndarray  # per home: its row in `areas`
+    areas: list[tuple[str | None, str | None]]  # (code, name) in code order; homes in no area: (None, None), last
     xy: np.ndarray  # metric position (the graph's CRS) of each home's point, shape (n, 2)
     code: list[str]  # the building's code per home
+    tree: cKDTree | None = None  # of xy (None without homes), built once with the homes
+
+
+def _areas(keys: list[tuple[str | None, str | None]]) -> tuple[np.ndarray, list]:
+    """Each home's row and the rows (code, name; the first name seen for a code) in code order, None last."""
+    first: dict = {}
+    for code, name in keys:
+        first.setdefault(code, name)
+    codes = sorted(first, key=lambda c: (c is None, c or ""))
+    row = {c: i for i, c in enumerate(codes)}
+    return np.array([row[c] for c, _ in keys], dtype=np.int64), [(c, first[c]) for c in codes]
 
 
 HOMES_KEPT = 500  # communities' homes kept per data version (a city's communities)
@@ -72,9 +85,11 @@ _homes_lock = threading.Lock()
 _homes: dict = {}
 
 
-def _community_homes(session: Session, net: PreparedNetwork, community: Community) -> _Homes:
+def _community_homes(session: Session, net: PreparedNetwork, community: Community,
+                     state: DataState | None = None) -> _Homes:
     """The community's homes, read once per data version (network, buildings, areas, hierarchy)."""
-    gen = (str(session.get_bind().engine.url), net.stamp, versions(session, ("residential_areas", "hierarchy")))
+    state = state or data_state(session)
+    gen = (url_of(session), net.stamp, state.stamp(("residential_areas", "hierarchy")))
     with _homes_lock:
         if _homes.get("gen") != gen or len(_homes) > HOMES_KEPT:
             _homes.clear()
@@ -96,13 +111,14 @@ def _read_homes(session: Session, net: PreparedNetwork, community: Community) ->
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     known = net.homes.building_id
     if not len(known):
-        return _Homes(np.zeros(0, np.int64), [], np.zeros((0, 2)), [])
+        return _Homes(np.zeros(0, np.int64), np.zeros(0, np.int64), [], np.zeros((0, 2)), [])
     pos = np.minimum(np.searchsorted(known, ids), len(known) - 1)
     found = known[pos] == ids
     lonlat = np.array([(r[3], r[4]) for r, ok in zip(rows, found) if ok], dtype=np.float64).reshape(-1, 2)
     xy = np.column_stack(net.graph.to_metric.transform(lonlat[:, 0], lonlat[:, 1])).reshape(-1, 2)
-    return _Homes(pos[found], [(r[1], r[2]) for r, ok in zip(rows, found) if ok], xy,
-                  [r[5] for r, ok in zip(rows, found) if ok])
+    area_of, areas = _areas([(r[1], r[2]) for r, ok in zip(rows, found) if ok])
+    return _Homes(pos[found], area_of, areas, xy, [r[5] for r, ok in zip(rows, found) if ok],
+                  cKDTree(xy) if len(xy) else None)
 
 
 # A walk (access legs + network, geodesic lengths) is never shorter than the straight line between the
@@ -118,7 +134,7 @@ def _near(net: PreparedNetwork, homes: _Homes, lonlat: np.ndarray, walk_m: float
     xy = np.column_stack(net.graph.to_metric.transform(pts[:, 0], pts[:, 1]))
     ok = np.isfinite(xy).all(axis=1)
     out = np.zeros(len(pts), dtype=bool)
-    dist, _ = cKDTree(homes.xy).query(xy[ok], distance_upper_bound=walk_m * REACH_SLACK + REACH_PAD_M)
+    dist, _ = homes.tree.query(xy[ok], distance_upper_bound=walk_m * REACH_SLACK + REACH_PAD_M)
     out[ok] = np.isfinite(dist)
     return out
 
@@ -135,8 +151,9 @@ def clear_catchments() -> None:
 
 
 def clear_kept() -> None:
-    """Forget every kept catchment, community's homes and demand (a benchmark's cold run)."""
+    """Forget every kept catchment, snap, community's homes, reference row and demand (a benchmark's cold run)."""
     clear_catchments()
+    measures_data.clear()
     with _pairs_lock:
         _snapped.clear()
     with _homes_lock:
@@ -146,7 +163,7 @@ def clear_kept() -> None:
 
 def _catchments(session: Session, net: PreparedNetwork, snaps: Snaps, catchment_m: float) -> Pairs:
     """fca.catchment_pairs of these facilities; each one's catchment walked once per network version and place."""
-    gen = (str(session.get_bind().engine.url), net.stamp)
+    gen = (url_of(session), net.stamp)
     keys = [(float(catchment_m), int(e), float(f), float(a)) for e, f, a in zip(snaps.edge, snaps.frac, snaps.access_m)]
     with _pairs_lock:
         if _pairs.get("gen") != gen or len(_pairs) > PAIRS_KEPT:
@@ -172,19 +189,19 @@ def _catchments(session: Session, net: PreparedNetwork, snaps: Snaps, catchment_
 def fca_scores(session: Session, net: PreparedNetwork, lonlat: np.ndarray, supply: np.ndarray, demand: np.ndarray,
                catchment_m: float) -> tuple[np.ndarray, np.ndarray]:
     """2SFCA scores of every home and ratios of every facility; each catchment walked once per network version."""
-    pairs = _catchments(session, net, snap(net.graph, lonlat, MAX_ACCESS_M), catchment_m)
+    pairs = _catchments(session, net, _snaps(session, net, lonlat), catchment_m)
     return two_step(pairs, supply, demand)
 
 
-SNAPS_KEPT = 200_000  # facility points' snapped-or-not kept per network version
+SNAPS_KEPT = 200_000  # facility points' snaps kept per network version
 _snapped: dict = {}
 
 
-def _unsnapped(session: Session, net: PreparedNetwork, lonlat: np.ndarray) -> int:
-    """How many points lie beyond MAX_ACCESS_M of every path; each point snapped once per network version.
+def _snaps(session: Session, net: PreparedNetwork, lonlat: np.ndarray) -> Snaps:
+    """snap(net.graph, lonlat, MAX_ACCESS_M), each point snapped once per network version.
 
     A city's type has thousands of facilities: snapping them all took most of a scenario's measures there."""
-    gen = (str(session.get_bind().engine.url), net.stamp)
+    gen = (url_of(session), net.stamp)
     keys = [(float(x), float(y)) for x, y in np.asarray(lonlat, dtype=np.float64).reshape(-1, 2)]
     with _pairs_lock:
         if _snapped.get("gen") != gen or len(_snapped) > SNAPS_KEPT:
@@ -193,53 +210,77 @@ def _unsnapped(session: Session, net: PreparedNetwork, lonlat: np.ndarray) -> in
         found = [_snapped.get(k) for k in keys]
     missing = [j for j, f in enumerate(found) if f is None]
     if missing:
-        ok = snap(net.graph, np.array([keys[j] for j in missing]), MAX_ACCESS_M).snapped
+        new = snap(net.graph, np.array([keys[j] for j in missing]), MAX_ACCESS_M)
         with _pairs_lock:
-            for j, o in zip(missing, ok):
-                found[j] = bool(o)
+            for i, j in enumerate(missing):
+                found[j] = (int(new.edge[i]), float(new.frac[i]), float(new.access_m[i]))
                 if _snapped.get("gen") == gen:
-                    _snapped[keys[j]] = bool(o)
-    return sum(not f for f in found)
+                    _snapped[keys[j]] = found[j]
+    if not found:
+        return Snaps(np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    edge, frac, access = zip(*found)
+    return Snaps(np.array(edge, dtype=np.int64), np.array(frac, dtype=np.float64), np.array(access, dtype=np.float64))
+
+
+def _unsnapped(session: Session, net: PreparedNetwork, lonlat: np.ndarray) -> int:
+    """How many points lie beyond MAX_ACCESS_M of every path."""
+    return int((~_snaps(session, net, lonlat).snapped).sum())
 
 
 def _by_area(homes: _Homes, values: np.ndarray, weights: np.ndarray) -> list[dict]:
-    """Weighted sums per residential area: total weight and weighted value (the caller divides)."""
-    out: dict = {}
-    for (code, name), v, w in zip(homes.area, values, weights):
-        unit = out.setdefault(code, {"code": code, "name": name, "weight": 0.0, "value": 0.0})
-        unit["weight"] += float(w)
-        unit["value"] += float(v) * float(w)
-    return sorted(out.values(), key=lambda u: (u["code"] is None, u["code"] or ""))
+    """Weighted sums per residential area: total weight and weighted value (the caller divides).
+
+    bincount adds in home order, as a loop over the homes would: the same sums to the last bit."""
+    w = np.asarray(weights, dtype=np.float64)
+    n = len(homes.areas)
+    weight = np.bincount(homes.area_of, weights=w, minlength=n)
+    value = np.bincount(homes.area_of, weights=np.asarray(values, dtype=np.float64) * w, minlength=n)
+    return [{"code": code, "name": name, "weight": a, "value": b}
+            for (code, name), a, b in zip(homes.areas, weight.tolist(), value.tolist())]
 
 
 def _share(part: float, total: float) -> float | None:
     return round(part / total, 4) if total else None
 
 
-def _engine_shares(net: PreparedNetwork, homes: _Homes, facilities: FacilitySet, threshold_m: float) -> dict:
-    """Coverage of a changed facility set, shaped like the stored summary's share and areas."""
-    # Only the facilities within the walk of a home of the community can cover one.
-    near = facilities.lonlat[_near(net, homes, facilities.lonlat, threshold_m)]
-    dist = net.prepared.distances(snap(net.graph, near, MAX_ACCESS_M), threshold_m)[homes.index]
+def _reach(session: Session, net: PreparedNetwork, homes: _Homes, facilities: FacilitySet,
+           bound_m: float) -> np.ndarray:
+    """Metres from each of the community's homes to the nearest of the facilities, exact up to bound_m (inf beyond)."""
+    # Only the facilities within the walk of a home of the community can reach one.
+    near = facilities.lonlat[_near(net, homes, facilities.lonlat, bound_m)]
+    return net.prepared.distances(_snaps(session, net, near), bound_m)[homes.index]
+
+
+def _engine_shares(net: PreparedNetwork, homes: _Homes, facilities: FacilitySet, threshold_m: float,
+                   dist: np.ndarray) -> dict:
+    """Coverage of a changed facility set, shaped like the stored summary's share and areas.
+
+    dist: each home's metres to the nearest facility, exact up to threshold_m at least (_reach)."""
+    within = dist <= threshold_m
     residents = net.homes.residents[homes.index]
     no_facilities = len(facilities.lonlat) == 0
     areas = [{"code": u["code"], "name": u["name"], "residents_total": int(u["weight"]),
               "share": None if no_facilities else _share(u["value"], u["weight"])}
-             for u in _by_area(homes, np.isfinite(dist).astype(float), residents)]
+             for u in _by_area(homes, within.astype(float), residents)]
     total = float(residents.sum())
-    covered = float(residents[np.isfinite(dist)].sum())
+    covered = float(residents[within].sum())
     return {"share": None if no_facilities else _share(covered, total), "no_facilities": no_facilities,
             "by_residential_area": areas}
 
 
 class _Shares:
-    """Coverage shares per type and minutes: stored through service.view, the changed set through the engine."""
+    """Coverage shares per type and minutes: stored through service.view, the changed set through the engine.
 
-    def __init__(self, session: Session, community: Community, speed_m_s: float, facilities: FacilitySet | None):
+    The changed set's type is walked once, to the farthest of the walks asked (plan_m), for all of them."""
+
+    def __init__(self, session: Session, community: Community, speed_m_s: float, facilities: FacilitySet | None,
+                 net: PreparedNetwork | None = None, state: DataState | None = None):
         self.session, self.community, self.speed, self.facilities = session, community, speed_m_s, facilities
         self.computed_at, self.stale = None, False
-        self._net: PreparedNetwork | None = None
+        self._net, self._state = net, state
         self._homes: _Homes | None = None
+        self.plan_m = 0.0
+        self._reach: tuple[float, np.ndarray] | None = None  # (exact up to, metres per home)
 
     def net(self) -> PreparedNetwork:
         """The prepared network (its data versions read once per measures() call)."""
@@ -247,15 +288,25 @@ class _Shares:
             self._net = prepared_network(self.session)
         return self._net
 
+    def state(self) -> DataState:
+        """The data versions and reference rows (read once per measures() call)."""
+        if self._state is None:
+            self._state = data_state(self.session)
+        return self._state
+
     def homes(self) -> _Homes:
         """The community's homes on the prepared network (read once per measures() call)."""
         if self._homes is None:
-            self._homes = _community_homes(self.session, self.net(), self.community)
+            self._homes = _community_homes(self.session, self.net(), self.community, self.state())
         return self._homes
 
     def get(self, type_code: str, minutes: float) -> dict:
         if self.facilities is not None and type_code == self.facilities.type_code:
-            return _engine_shares(self.net(), self.homes(), self.facilities, minutes * 60.0 * self.speed)
+            threshold = minutes * 60.0 * self.speed
+            if self._reach is None or self._reach[0] < threshold:
+                bound = max(threshold, self.plan_m)
+                self._reach = (bound, _reach(self.session, self.net(), self.homes(), self.facilities, bound))
+            return _engine_shares(self.net(), self.homes(), self.facilities, threshold, self._reach[1])
         summary = cs.view(self.session, self.community, type_code, minutes, self.speed,
                           distances=False, isochrones=False).summary
         self.computed_at = self.computed_at or summary["computed_at"]
@@ -265,15 +316,11 @@ class _Shares:
 
 def checklist(session: Session, shares: _Shares, type_code: str | None = None) -> dict:
     """Per life-circle level, each listed type (or type_code alone): share of residents within reach, 达标 or not."""
-    query = (select(LifeCircleItem).options(joinedload(LifeCircleItem.type))  # one query, not one per item
-             .order_by(LifeCircleItem.level_minutes, LifeCircleItem.id))
-    if type_code is not None:
-        query = query.join(LifeCircleItem.type).where(FacilityType.code == type_code)
-    items = session.scalars(query).all()
+    items = [i for i in shares.state().reference.items if type_code is None or i.type.code == type_code]
     levels: dict[int, list] = {}
     for item in items:
         found = shares.get(item.type.code, item.level_minutes)
-        need = float(item.min_share)
+        need = item.min_share
         share = found["share"] if found["share"] is not None else 0.0  # no facility: nobody reaches one
         levels.setdefault(item.level_minutes, []).append({
             "type": item.type.code, "type_name": item.type.name, "type_name_en": item.type.name_en,
@@ -294,7 +341,7 @@ def community_fca(session: Session, net: PreparedNetwork, homes: _Homes, lonlat:
     Equal to two_step over every facility of the district: a home's score only sums facilities whose
     catchment holds it, and each of those gets its whole catchment's demand."""
     near = np.flatnonzero(_near(net, homes, lonlat, catchment_m))
-    pairs = _catchments(session, net, snap(net.graph, lonlat[near], MAX_ACCESS_M), catchment_m)
+    pairs = _catchments(session, net, _snaps(session, net, lonlat[near]), catchment_m)
     score, ratio = two_step(pairs, supply[near], demand)
     serves = np.zeros(len(near), dtype=bool)
     serves[pairs.facility[np.isin(pairs.home, homes.index)]] = True
@@ -303,10 +350,11 @@ def community_fca(session: Session, net: PreparedNetwork, homes: _Homes, lonlat:
 
 def capacity(session: Session, community: Community, facilities: FacilitySet, minutes: float, speed_m_s: float,
              age_shares: dict[str, float], homes: _Homes | None = None, net: PreparedNetwork | None = None,
-             type_id: int | None = None) -> dict:
+             type_id: int | None = None, state: DataState | None = None, by_building: bool = True) -> dict:
     """2SFCA per home, residential area and community: capacity per person of the type's group within reach.
 
-    type_id: the type's id when the caller has looked it up (NotFound for an unknown code otherwise)."""
+    type_id: the type's id when the caller has looked it up (NotFound for an unknown code otherwise);
+    state: data_state() when the caller has read it; by_building False leaves the per-home list out."""
     type_id = cs.facility_type(session, facilities.type_code).id if type_id is None else type_id
     catchment_m = minutes * 60.0 * speed_m_s
     known = np.isfinite(facilities.capacity)
@@ -314,14 +362,16 @@ def capacity(session: Session, community: Community, facilities: FacilitySet, mi
             "facilities": int(len(known)), "facilities_with_capacity": int(known.sum()),
             "capacity_total": float(facilities.capacity[known].sum())}
     if not known.any():
-        return {**head, "no_capacity": True, "score": None, "by_residential_area": [], "by_building": []}
+        return {**head, "no_capacity": True, "score": None, "by_residential_area": [],
+                **({"by_building": []} if by_building else {})}
     net = net or prepared_network(session)
     lonlat, supply, ids = facilities.lonlat[known], facilities.capacity[known], facilities.ids[known]
     unsnapped = _unsnapped(session, net, lonlat)
-    group = demand_group(session, type_id)
+    state = state or data_state(session)
+    group = state.reference.groups.get(type_id)
     # Demand from the whole district: a facility's catchment crosses community borders.
-    demand, counted = district_demand(session, net, facilities.type_code, group, age_shares)
-    homes = homes if homes is not None else _community_homes(session, net, community)
+    demand, counted = district_demand(session, net, facilities.type_code, group, age_shares, state.writing)
+    homes = homes if homes is not None else _community_homes(session, net, community, state)
     s, serving, ratio = community_fca(session, net, homes, lonlat, supply, demand, catchment_m)
     d = demand[homes.index]
     areas = [{"code": u["code"], "name": u["name"], "demand": round(u["weight"], 1),
@@ -331,7 +381,8 @@ def capacity(session: Session, community: Community, facilities: FacilitySet, mi
             "demand_total": round(float(d.sum()), 1),
             "score": round(float((s * d).sum() / d.sum()), 6) if d.sum() else None,
             "by_residential_area": areas,
-            "by_building": [{"code": c, "score": round(float(v), 6)} for c, v in zip(homes.code, s)],
+            **({"by_building": [{"code": c, "score": round(v, 6)} for c, v in zip(homes.code, s.tolist())]}
+               if by_building else {}),
             # the facilities whose catchment holds a home of the community, in the set's order
             "by_facility": [{"id": int(i) if i >= 0 else None, "ratio": round(float(r), 6)}
                             for i, r in zip(ids[serving], ratio)]}
@@ -342,24 +393,41 @@ def _equity_of(areas: list[dict], value: str, weight: str) -> dict:
     return equity.summary([a[value] for a in rows], [a[weight] for a in rows])
 
 
+def _walk(session: Session, state: DataState, type_code: str, minutes, speed_m_s: float) -> cs.Walk:
+    """service.walk from the kept reference rows (service.walk itself for a code it lacks: its NotFound)."""
+    row = state.reference.types.get(type_code)
+    if row is None:
+        return cs.walk(session, type_code, minutes, speed_m_s)
+    return cs.Walk(row.id, row.code, row.name, row.name_en, row.circle_minutes,
+                   cs.check_minutes(minutes, row.circle_minutes), speed_m_s)
+
+
 def measures(session: Session, community: Community, speed_m_s: float, age_shares: dict[str, float],
              type_code: str | None = None, minutes=None, facilities: FacilitySet | None = None,
-             checklist_type_only: bool = False) -> dict:
+             checklist_type_only: bool = False, *, net: PreparedNetwork | None = None,
+             state: DataState | None = None, by_building: bool = True) -> dict:
     """The checklist, and for a type its 2SFCA and equity figures; `facilities` replaces its type's stored set.
 
-    checklist_type_only: the checklist's rows of type_code alone (a scenario, whose other rows are today's)."""
+    checklist_type_only: the checklist's rows of type_code alone (a scenario, whose other rows are today's);
+    net, state: prepared_network() and data_state() when the caller has them; by_building False leaves
+    the 2SFCA's per-home list out."""
     if facilities is not None and type_code is None:
         type_code = facilities.type_code
-    shares = _Shares(session, community, speed_m_s, facilities)
+    state = state or data_state(session)
+    shares = _Shares(session, community, speed_m_s, facilities, net, state)
     out = {"community": {"code": community.code, "name": community.name}, "speed_m_s": speed_m_s,
            "scenario": facilities is not None}
+    if facilities is not None:  # its type is walked once, to the farthest walk the checklist or the type asks
+        shares.plan_m = 60.0 * speed_m_s * max([float(i.level_minutes) for i in state.reference.items
+                                                if i.type.code == facilities.type_code] + [0.0])
     if type_code:
-        w = cs.walk(session, type_code, minutes, speed_m_s)
+        w = _walk(session, state, type_code, minutes, speed_m_s)
         type_code = w.type_code
         facilities = facilities if facilities is not None and facilities.type_code == w.type_code else None
+        shares.plan_m = max(shares.plan_m, w.threshold_m)
         cover = shares.get(w.type_code, w.minutes)
         fca = capacity(session, community, facilities or stored_facilities(session, w.type_code), w.minutes,
-                       speed_m_s, age_shares, shares.homes(), shares.net(), w.type_id)
+                       speed_m_s, age_shares, shares.homes(), shares.net(), w.type_id, state, by_building)
         out["capacity"] = fca
         # Across residential areas (buildings in none are left out): the coverage share weighted by
         # residents, and the 2SFCA score weighted by the group's people.

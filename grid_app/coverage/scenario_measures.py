@@ -14,8 +14,9 @@ from datetime import date
 import numpy as np
 from sqlalchemy.orm import Session
 
-from grid_app.coverage import service as coverage_service
 from grid_app.coverage.measures import FacilitySet, clear_kept, measures, stored_facilities
+from grid_app.coverage.measures_data import DataState, data_state, url_of
+from grid_app.coverage.prepared import PreparedNetwork, prepared_network
 from grid_app.coverage.scenario_input import Changes
 from grid_app.models import Community
 
@@ -26,16 +27,17 @@ _today: dict = {}
 
 
 def _today_measures(session: Session, community: Community, type_code: str, minutes: float, speed: float,
-                    age_shares: dict[str, float], stamp: str) -> dict:
-    """measures() on the stored facilities, kept TODAY_TTL_S per data version (stamp), community, type and walk."""
-    key = (str(session.get_bind().engine.url), stamp, date.today(), community.id,
+                    age_shares: dict[str, float], net: PreparedNetwork, state: DataState) -> dict:
+    """measures() on the stored facilities, kept TODAY_TTL_S per data version and reference rows (state.key),
+    community, type and walk."""
+    key = (url_of(session), net.stamp, state.key, speed, date.today(), community.id,
            type_code, minutes, tuple(sorted(age_shares.items())))
     now = time.monotonic()
     with _lock:
         hit = _today.get(key)
         if hit and now - hit[0] < TODAY_TTL_S:
             return hit[1]
-    body = measures(session, community, speed, age_shares, type_code, minutes)
+    body = measures(session, community, speed, age_shares, type_code, minutes, net=net, state=state)
     with _lock:
         for k in [k for k, (t, _) in _today.items() if now - t >= TODAY_TTL_S]:
             del _today[k]
@@ -55,8 +57,8 @@ _stored: dict = {}
 
 
 def kept_facilities(session: Session, type_code: str, stamp: str) -> FacilitySet:
-    """stored_facilities of a type, read once per data version (stamp: coverage_service.stamp, which has facilities)."""
-    key = (str(session.get_bind().engine.url), stamp, type_code)
+    """stored_facilities of a type, read once per data version (stamp: one that has the facilities' version)."""
+    key = (url_of(session), stamp, type_code)
     with _lock:
         found = _stored.get(key)
     if found is None:
@@ -71,7 +73,8 @@ def kept_facilities(session: Session, type_code: str, stamp: str) -> FacilitySet
 def changed_facilities(session: Session, changes: Changes, stamp: str | None = None) -> FacilitySet:
     """Today's facilities of the type without the closed ones, plus the planned sites (id -1).
 
-    stamp: coverage_service.stamp when the caller has read it (today's set is then kept per data version)."""
+    stamp: one with the facilities' version (service.stamp, DataState.key) when the caller has read
+    it: today's set is then kept per data version."""
     now = (stored_facilities(session, changes.walk.type_code) if stamp is None
            else kept_facilities(session, changes.walk.type_code, stamp))
     keep = ~np.isin(now.ids, np.array(changes.remove, dtype=np.int64))
@@ -110,12 +113,14 @@ def compare(session: Session, community: Community, changes: Changes, default_sp
     """Today's and the scenario's measures for the scenario's type, and the rows that move (before → after)."""
     started = time.perf_counter()
     w = changes.walk
-    stamp = coverage_service.stamp(session, default_speed)  # read once: keys today's side and today's facilities
-    before = _today_measures(session, community, w.type_code, w.minutes, default_speed, age_shares, stamp)
+    # Read once for both sides: the network, and the data versions with the reference rows (two statements).
+    net, state = prepared_network(session), data_state(session)
+    before = _today_measures(session, community, w.type_code, w.minutes, default_speed, age_shares, net, state)
     # At today's speed only the type's checklist rows can move: the others are today's.
     same_speed = w.speed_m_s == default_speed
     after = measures(session, community, w.speed_m_s, age_shares, w.type_code, w.minutes,
-                     facilities=changed_facilities(session, changes, stamp), checklist_type_only=same_speed)
+                     facilities=changed_facilities(session, changes, state.key), checklist_type_only=same_speed,
+                     net=net, state=state, by_building=False)
     if same_speed:
         after = {**after, "checklist": _with_rows(before["checklist"], after["checklist"], w.type_code),
                  "computed_at": before["computed_at"], "stale": before["stale"]}
@@ -136,6 +141,6 @@ def compare(session: Session, community: Community, changes: Changes, default_sp
         "no_capacity": cap1["no_capacity"] and cap0["no_capacity"],
         # the scenario's whole body, for window.gridMeasures.render (its per-building list left out: the
         # panel shows areas, and a large community's list would dwarf the answer)
-        "scenario": {**after, "capacity": {k: v for k, v in cap1.items() if k != "by_building"}},
+        "scenario": after,
         "seconds": round(time.perf_counter() - started, 4),
     }
