@@ -1,4 +1,4 @@
-"""What the fast measures keep: the data state (versions, reference rows), the oid per connection, the engine's spare room."""
+"""What the fast measures keep: the data state (versions, reference rows), the oid per connection, the spare room."""
 from __future__ import annotations
 
 import numpy as np
@@ -86,7 +86,8 @@ def test_measures_follow_a_reference_edit(session, measured):  # noqa: F811
     session.execute(update(FacilityType).where(FacilityType.id == kg).values(name="托幼"))
     after = m.measures(session, measured, SPEED, SHARES, TYPE, 10)
     assert after["capacity"]["group"] == {"name": "2-6岁儿童", "age_min": 2, "age_max": 6}
-    assert {i["type_name"] for lv in after["checklist"]["levels"] for i in lv["items"] if i["type"] == TYPE} == {"托幼"}
+    names = {i["type_name"] for lv in after["checklist"]["levels"] for i in lv["items"] if i["type"] == TYPE}
+    assert names == {"托幼"}
 
 
 def test_todays_side_of_a_scenario_follows_a_threshold_edit(session, measured):  # noqa: F811
