@@ -189,7 +189,7 @@ def _catchments(session: Session, net: PreparedNetwork, snaps: Snaps, catchment_
 def fca_scores(session: Session, net: PreparedNetwork, lonlat: np.ndarray, supply: np.ndarray, demand: np.ndarray,
                catchment_m: float) -> tuple[np.ndarray, np.ndarray]:
     """2SFCA scores of every home and ratios of every facility; each catchment walked once per network version."""
-    pairs = _catchments(session, net, _snaps(session, net, lonlat), catchment_m)
+    pairs = _catchments(session, net, kept_snaps(session, net, lonlat), catchment_m)
     return two_step(pairs, supply, demand)
 
 
@@ -197,7 +197,7 @@ SNAPS_KEPT = 200_000  # facility points' snaps kept per network version
 _snapped: dict = {}
 
 
-def _snaps(session: Session, net: PreparedNetwork, lonlat: np.ndarray) -> Snaps:
+def kept_snaps(session: Session, net: PreparedNetwork, lonlat: np.ndarray) -> Snaps:
     """snap(net.graph, lonlat, MAX_ACCESS_M), each point snapped once per network version.
 
     A city's type has thousands of facilities: snapping them all took most of a scenario's measures there."""
@@ -224,7 +224,7 @@ def _snaps(session: Session, net: PreparedNetwork, lonlat: np.ndarray) -> Snaps:
 
 def _unsnapped(session: Session, net: PreparedNetwork, lonlat: np.ndarray) -> int:
     """How many points lie beyond MAX_ACCESS_M of every path."""
-    return int((~_snaps(session, net, lonlat).snapped).sum())
+    return int((~kept_snaps(session, net, lonlat).snapped).sum())
 
 
 def _by_area(homes: _Homes, values: np.ndarray, weights: np.ndarray) -> list[dict]:
@@ -248,7 +248,7 @@ def _reach(session: Session, net: PreparedNetwork, homes: _Homes, facilities: Fa
     """Metres from each of the community's homes to the nearest of the facilities, exact up to bound_m (inf beyond)."""
     # Only the facilities within the walk of a home of the community can reach one.
     near = facilities.lonlat[_near(net, homes, facilities.lonlat, bound_m)]
-    return net.prepared.distances(_snaps(session, net, near), bound_m)[homes.index]
+    return net.prepared.distances(kept_snaps(session, net, near), bound_m)[homes.index]
 
 
 def _engine_shares(net: PreparedNetwork, homes: _Homes, facilities: FacilitySet, threshold_m: float,
@@ -274,13 +274,15 @@ class _Shares:
     The changed set's type is walked once, to the farthest of the walks asked (plan_m), for all of them."""
 
     def __init__(self, session: Session, community: Community, speed_m_s: float, facilities: FacilitySet | None,
-                 net: PreparedNetwork | None = None, state: DataState | None = None):
+                 net: PreparedNetwork | None = None, state: DataState | None = None,
+                 distances: tuple[float, np.ndarray] | None = None):
         self.session, self.community, self.speed, self.facilities = session, community, speed_m_s, facilities
         self.computed_at, self.stale = None, False
         self._net, self._state = net, state
         self._homes: _Homes | None = None
         self.plan_m = 0.0
-        self._reach: tuple[float, np.ndarray] | None = None  # (exact up to, metres per home)
+        self._given = distances
+        self._reach: tuple[float, np.ndarray] | None = None  # (exact up to, metres per home of the community)
 
     def net(self) -> PreparedNetwork:
         """The prepared network (its data versions read once per measures() call)."""
@@ -303,6 +305,8 @@ class _Shares:
     def get(self, type_code: str, minutes: float) -> dict:
         if self.facilities is not None and type_code == self.facilities.type_code:
             threshold = minutes * 60.0 * self.speed
+            if self._reach is None and self._given is not None:
+                self._reach = (self._given[0], self._given[1][self.homes().index])
             if self._reach is None or self._reach[0] < threshold:
                 bound = max(threshold, self.plan_m)
                 self._reach = (bound, _reach(self.session, self.net(), self.homes(), self.facilities, bound))
@@ -341,7 +345,7 @@ def community_fca(session: Session, net: PreparedNetwork, homes: _Homes, lonlat:
     Equal to two_step over every facility of the district: a home's score only sums facilities whose
     catchment holds it, and each of those gets its whole catchment's demand."""
     near = np.flatnonzero(_near(net, homes, lonlat, catchment_m))
-    pairs = _catchments(session, net, _snaps(session, net, lonlat[near]), catchment_m)
+    pairs = _catchments(session, net, kept_snaps(session, net, lonlat[near]), catchment_m)
     score, ratio = two_step(pairs, supply[near], demand)
     serves = np.zeros(len(near), dtype=bool)
     serves[pairs.facility[np.isin(pairs.home, homes.index)]] = True
@@ -405,16 +409,19 @@ def _walk(session: Session, state: DataState, type_code: str, minutes, speed_m_s
 def measures(session: Session, community: Community, speed_m_s: float, age_shares: dict[str, float],
              type_code: str | None = None, minutes=None, facilities: FacilitySet | None = None,
              checklist_type_only: bool = False, *, net: PreparedNetwork | None = None,
-             state: DataState | None = None, by_building: bool = True) -> dict:
+             state: DataState | None = None, by_building: bool = True,
+             distances: tuple[float, np.ndarray] | None = None) -> dict:
     """The checklist, and for a type its 2SFCA and equity figures; `facilities` replaces its type's stored set.
 
     checklist_type_only: the checklist's rows of type_code alone (a scenario, whose other rows are today's);
     net, state: prepared_network() and data_state() when the caller has them; by_building False leaves
-    the 2SFCA's per-home list out."""
+    the 2SFCA's per-home list out; distances: (bound_m, metres from every prepared home to the nearest of
+    `facilities`, exact up to bound_m), when the caller has them (a scenario's): walks within the bound
+    are read from them instead of walked again."""
     if facilities is not None and type_code is None:
         type_code = facilities.type_code
     state = state or data_state(session)
-    shares = _Shares(session, community, speed_m_s, facilities, net, state)
+    shares = _Shares(session, community, speed_m_s, facilities, net, state, distances)
     out = {"community": {"code": community.code, "name": community.name}, "speed_m_s": speed_m_s,
            "scenario": facilities is not None}
     if facilities is not None:  # its type is walked once, to the farthest walk the checklist or the type asks

@@ -14,7 +14,8 @@ from datetime import date
 import numpy as np
 from sqlalchemy.orm import Session
 
-from grid_app.coverage.measures import FacilitySet, clear_kept, measures, stored_facilities
+from grid_app.coverage import scenario
+from grid_app.coverage.measures import FacilitySet, clear_kept, kept_snaps, measures, stored_facilities
 from grid_app.coverage.measures_data import DataState, data_state, url_of
 from grid_app.coverage.prepared import PreparedNetwork, prepared_network
 from grid_app.coverage.scenario_input import Changes
@@ -85,6 +86,19 @@ def changed_facilities(session: Session, changes: Changes, stamp: str | None = N
                        np.concatenate([now.ids[keep], np.full(len(changes.add), -1, dtype=np.int64)]))
 
 
+def _scenario_distances(session: Session, net: PreparedNetwork, state: DataState, changes: Changes,
+                        default_speed: float) -> tuple[float, np.ndarray] | None:
+    """Every home's metres to the changed set, exact up to the scenario's walk, as evaluate computes them
+    when that is one pass from the planned sites only (today's distances kept per data version); None
+    when a facility closes or the walk outruns today's, where evaluate walks from every facility left
+    and the measures' own pass from the facilities near the community is the cheaper one."""
+    now = scenario.today(session, net, changes.walk.type_id, default_speed, state.stamp(scenario.DATASETS))
+    if changes.remove or changes.walk.threshold_m > now.limit_m:
+        return None
+    added = kept_snaps(session, net, np.array([(s.lon, s.lat) for s in changes.add], dtype=np.float64))
+    return changes.walk.threshold_m, scenario.scenario_distances(net, now, changes, added)
+
+
 def _rows(body: dict, type_code: str) -> dict:
     """The checklist rows of one type, keyed by level minutes."""
     return {lv["minutes"]: item for lv in body["checklist"]["levels"] for item in lv["items"]
@@ -120,7 +134,8 @@ def compare(session: Session, community: Community, changes: Changes, default_sp
     same_speed = w.speed_m_s == default_speed
     after = measures(session, community, w.speed_m_s, age_shares, w.type_code, w.minutes,
                      facilities=changed_facilities(session, changes, state.key), checklist_type_only=same_speed,
-                     net=net, state=state, by_building=False)
+                     net=net, state=state, by_building=False,
+                     distances=_scenario_distances(session, net, state, changes, default_speed))
     if same_speed:
         after = {**after, "checklist": _with_rows(before["checklist"], after["checklist"], w.type_code),
                  "computed_at": before["computed_at"], "stale": before["stale"]}

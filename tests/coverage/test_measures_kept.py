@@ -171,3 +171,21 @@ def test_more_starts_than_the_room_take_new_arrays(session, measured, monkeypatc
     assert np.isfinite(wide).any()
     assert np.array_equal(wide, np.minimum.reduce([p.distances(sites.subset(np.array([j])), 900.0)
                                                    for j in range(len(sites))]))
+
+
+@pytest.mark.parametrize("minutes, speed", [(5, SPEED), (10, SPEED), (3, 0.8)])
+def test_a_scenario_read_from_evaluates_distances_equals_its_own_pass(session, measured, minutes, speed):  # noqa: F811
+    here = lonlat(250, 900)
+    changes = check_changes(session, measured, {"type": TYPE, "minutes": minutes, "speed_m_s": speed,
+                                                "add": [{"lon": here[0], "lat": here[1], "capacity": 10}]}, SPEED)
+    fs = scenario_measures.changed_facilities(session, changes)
+    state, net = data_state(session), prepared_network(session)
+    given = scenario_measures._scenario_distances(session, net, state, changes, SPEED)
+    assert given is not None and given[0] == changes.walk.threshold_m
+    read = m.measures(session, measured, speed, SHARES, TYPE, minutes, facilities=fs, distances=given)
+    walked = m.measures(session, measured, speed, SHARES, TYPE, minutes, facilities=fs)
+    assert read == walked and read["checklist"]["items"] > 0
+    assert scenario_measures.compare(session, measured, changes, SPEED, SHARES)["scenario"]["equity"] == read["equity"]
+    # a closure: evaluate walks from every facility left, the measures from those near the community
+    closed = check_changes(session, measured, {"type": TYPE, "minutes": minutes, "remove": [int(fs.ids[0])]}, SPEED)
+    assert scenario_measures._scenario_distances(session, net, state, closed, SPEED) is None
