@@ -227,19 +227,33 @@ def _distances(session: Session, community: Community, w: Walk) -> list[dict]:
     return [dict(r._mapping) for r in rows]
 
 
+_FACILITY_COLUMNS = "f.code, f.name, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, ST_AsGeoJSON(f.geom, 6) AS geojson"
+_ALL_FACILITIES = text(f"SELECT {_FACILITY_COLUMNS} FROM facility f WHERE f.type_id = :t ORDER BY f.code")
+# A box around the community, in degrees wide enough at its farthest latitude (plus one degree), lets the
+# GiST index pick the candidates; the geography test is the exact walk. (Testing every facility of the
+# type in the city took 34-297 ms a request at 1.14M edges.)
+_NEAR_FACILITIES = text(f"""
+WITH c AS (SELECT geom, ST_Expand(geom::box2d, :d / (110000.0 * cos(radians(least(89.0,
+                  greatest(abs(ST_YMin(geom::box2d)), abs(ST_YMax(geom::box2d))) + 1.0))))) AS box
+           FROM community WHERE code = :c)
+SELECT {_FACILITY_COLUMNS}
+FROM facility f JOIN c ON f.geom && c.box AND ST_DWithin(f.geom::geography, c.geom::geography, :d)
+WHERE f.type_id = :t ORDER BY f.code""")
+_COUNT_FACILITIES = text("SELECT count(*) FROM facility WHERE type_id = :t")
+
+
 def _facilities(session: Session, w: Walk, community_code: str | None) -> tuple[int, list[dict], np.ndarray]:
     """How many facilities the type has, and those within the walk of the community (all without one):
     as GeoJSON points and as a lon/lat array."""
-    rows = session.execute(text("""
-        SELECT f.code, f.name, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, ST_AsGeoJSON(f.geom, 6) AS geojson,
-               (:c IS NULL OR ST_DWithin(f.geom::geography,
-                                         (SELECT geom FROM community WHERE code = :c)::geography, :d)) AS near
-        FROM facility f WHERE f.type_id = :t ORDER BY f.code"""),
-        {"c": community_code, "t": w.type_id, "d": w.threshold_m}).all()
-    near = [r for r in rows if r.near]
+    if community_code is None:
+        near = session.execute(_ALL_FACILITIES, {"t": w.type_id}).all()
+        total = len(near)
+    else:
+        near = session.execute(_NEAR_FACILITIES, {"c": community_code, "t": w.type_id, "d": w.threshold_m}).all()
+        total = session.scalar(_COUNT_FACILITIES, {"t": w.type_id})
     features = [{"type": "Feature", "id": r.code, "properties": {"code": r.code, "name": r.name},
                  "geometry": json.loads(r.geojson)} for r in near]
-    return len(rows), features, np.array([(r.lon, r.lat) for r in near], dtype=np.float64).reshape(-1, 2)
+    return total, features, np.array([(r.lon, r.lat) for r in near], dtype=np.float64).reshape(-1, 2)
 
 
 def _isochrones(net: PreparedNetwork, w: Walk, facilities: list[dict], xy: np.ndarray) -> list[dict]:
