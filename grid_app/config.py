@@ -21,6 +21,7 @@ ENV_SETTINGS = {
     "MAX_CONTENT_LENGTH": int,
     "BABEL_DEFAULT_LOCALE": str,
     "WALK_SPEED_M_S": float,
+    "VECTOR_TILE_CACHE_MB": int,
     "TILE_PROVIDER": str,
     "TIANDITU_KEY": str,
     "RATELIMIT_STORAGE_URI": str,
@@ -57,6 +58,7 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")
     WALK_SPEED_M_S = 1.2
+    VECTOR_TILE_CACHE_MB = 64  # low-zoom vector tiles kept per process (0: none); a city z12 tile is ~240 kB
     TILE_PROVIDER = "osm"
     TILE_CRS = "wgs84"  # for an XYZ URL: "gcj02" when the provider draws in GCJ-02
     TILE_ATTRIBUTION = ""

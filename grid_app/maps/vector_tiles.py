@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from grid_app.maps.assets import VECTORGRID_JS
 from grid_app.maps.colours import COVERED, NO_FACILITY, NO_RESIDENTS, UNCOVERED, UNSNAPPED
+from grid_app.maps.tile_cache import TileCache
 from grid_app.places.gcj02 import wgs84_to_gcj02
 from grid_app.platform.errors import InvalidInput, NotFound
 
@@ -105,25 +106,56 @@ def gcj02_offset_m(z: int, x: int, y: int) -> tuple[float, float]:
     return x1 - x0, y1 - y0
 
 
+# What an overview's cells, colours and counts are made of, as one string: the buildings and the hierarchy
+# (store.bump_version by the importer and the register) and, for coverage, the type's last run (written in
+# the transaction that replaces its results). xmin tells apart two changes stamped with one transaction time.
+_DATA_VERSION = text("""
+SELECT coalesce((SELECT string_agg(name || ':' || version || '@' || changed_at || '/' || xmin, ',' ORDER BY name)
+                 FROM dataset_version WHERE name IN ('buildings', 'hierarchy')), '')
+    || '|' || coalesce((SELECT computed_at || '/' || data_versions || '/' || xmin FROM coverage_run
+                        WHERE facility_type_id = CAST(:t AS integer)), '')
+""")
+
+
+def cache_key(session: Session, layer: str, z: int, x: int, y: int, *, visible: list[int] | None,
+              community: str | None, gcj02: bool, params: dict) -> tuple:
+    """Everything that shapes an overview tile: layer, parameters, tile, scope, shift and the data's version."""
+    version = session.execute(_DATA_VERSION, {"t": params.get("t")}).scalar()
+    scope = None if visible is None else tuple(sorted(visible))
+    return layer, tuple(sorted(params.items())), z, x, y, community, scope, gcj02, version
+
+
 def tile(session: Session, layer: str, z: int, x: int, y: int, *, visible: list[int] | None,
-         community: str | None = None, gcj02: bool = False, params: dict | None = None) -> bytes:
+         community: str | None = None, gcj02: bool = False, params: dict | None = None,
+         cache: TileCache | None = None) -> bytes:
     """One Mapbox vector tile of a layer limited to the visible community ids (None: all); empty bytes when nothing is there.
 
-    From DETAIL_ZOOM on, each building's outline and attributes; below it, points per cell and colour."""
+    From DETAIL_ZOOM on, each building's outline and attributes; below it, points per cell and colour, kept
+    in `cache` when given (read before the tile, so a change committed meanwhile only makes a fresher entry)."""
     if layer not in TILE_LAYERS:
         raise NotFound(f"no tile layer {layer!r}; one of {', '.join(TILE_LAYERS)}", code="layer_not_found")
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist", code="bad_tile")
+    key = None
+    if cache is not None and z < DETAIL_ZOOM:
+        key = cache_key(session, layer, z, x, y, visible=visible, community=community, gcj02=gcj02,
+                        params=params or {})
+        found = cache.get(key)
+        if found is not None:
+            return found
     dx, dy = gcj02_offset_m(z, x, y) if gcj02 else (0.0, 0.0)
     pad = 2 * math.pi * _R / 2 ** z * 64 / EXTENT + abs(dx) + abs(dy)  # the buffer, and what the shift moves in
     detail, overview = TILE_LAYERS[layer]
     # ST_AsMVTGeom's high cost estimate makes the planner JIT-compile a query that runs in tens of
     # milliseconds: compiling took ~400 ms of a z12 tile. Off for this transaction only.
     session.execute(text("SELECT set_config('jit', 'off', true)"))
-    data = session.execute(text(detail if z >= DETAIL_ZOOM else overview), {"z": z, "x": x, "y": y, "dx": dx, "dy": dy, "pad": pad,
-                                                  "community": community, "visible": visible,
-                                                  **(params or {})}).scalar()
-    return bytes(data or b"")
+    data = session.execute(text(detail if z >= DETAIL_ZOOM else overview),
+                           {"z": z, "x": x, "y": y, "dx": dx, "dy": dy, "pad": pad, "community": community,
+                            "visible": visible, **(params or {})}).scalar()
+    body = bytes(data or b"")
+    if key is not None:
+        cache.put(key, body)
+    return body
 
 
 class VectorTileLayer(JSCSSMixin, Layer):

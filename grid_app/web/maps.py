@@ -12,6 +12,7 @@ from grid_app.extensions import db
 from grid_app.maps import builder, coverage_view, data, heat, labels, vector_tiles
 from grid_app.maps import community as community_maps
 from grid_app.maps.providers import Provider, ProviderError, provider_from_config
+from grid_app.maps.tile_cache import TileCache
 from grid_app.platform import reference
 from grid_app.platform.errors import DomainError, InvalidInput
 from grid_app.platform.i18n import display_zone, ui_language
@@ -71,6 +72,16 @@ def _stats(layers: data.CommunityLayers, cases: list[dict]) -> dict:
             "branches": sum(1 for a in layers.areas if a["properties"]["branch"])}
 
 
+def tile_cache() -> TileCache | None:
+    """This process's cache of low-zoom vector tiles; None when VECTOR_TILE_CACHE_MB is 0."""
+    size_mb = current_app.config["VECTOR_TILE_CACHE_MB"]
+    if size_mb <= 0:
+        return None
+    if "grid_vector_tiles" not in current_app.extensions:
+        current_app.extensions["grid_vector_tiles"] = TileCache(size_mb * 2 ** 20)
+    return current_app.extensions["grid_vector_tiles"]
+
+
 @bp.get("/tiles/<layer>/<int:z>/<int:x>/<int:y>.pbf")
 @login_required
 def tile(layer: str, z: int, x: int, y: int):
@@ -84,8 +95,8 @@ def tile(layer: str, z: int, x: int, y: int):
                                      current_app.config["WALK_SPEED_M_S"])
         params = {"t": walk.type_id, "threshold": walk.threshold_m, "speed": walk.speed_m_s}
     body = vector_tiles.tile(db.session, layer, z, x, y, visible=scope.visible_community_ids(db.session, current_user),
-                             community=community,
-                             gcj02=request.args.get("shift") == "gcj02", params=params)
+                             community=community, gcj02=request.args.get("shift") == "gcj02", params=params,
+                             cache=tile_cache())
     return Response(body, mimetype="application/vnd.mapbox-vector-tile",
                     headers={"Cache-Control": "private, max-age=300"})
 
