@@ -4,8 +4,12 @@ Stored facilities are read through the one coverage entry (service.view); a chan
 scenario) goes through the engine on the prepared network. The scenario side calls:
 
     measures(session, community, speed_m_s, age_shares, type_code=None, minutes=None,
-             facilities: FacilitySet | None = None) -> dict
+             facilities: FacilitySet | None = None, *, net=None, state=None, distances=None) -> dict
     stored_facilities(session, type_code) -> FacilitySet   # today's set, to change
+
+net, state: the prepared network and measures_data.data_state() when the caller has read them (one
+statement gives the data versions and the reference rows kept per their fingerprint); distances: the
+changed set's metres per home, exact up to a bound, when the caller has them (evaluate's).
 
 FacilitySet(type_code, lonlat: (n, 2) WGS84, capacity: (n,) float with nan where unknown,
 ids: (n,) facility id, -1 for a planned one). `facilities` replaces the stored set of its type in the
@@ -14,7 +18,8 @@ checklist, the 2SFCA and the equity figures; nothing is written.
 Per community, only what can reach it is computed: the facilities within the walk of its homes (a walk
 is never shorter than the straight line), their whole catchments for the 2SFCA ratios (one bounded
 pass, fca.local_pairs), each facility's catchment kept per network version and place, so a scenario
-only walks from its planned sites; the demand per home is kept per data and register state (demand.py).
+only walks from its planned sites; the changed type's coverage is walked once, to the farthest walk
+asked; the demand per home is kept per data and register state (demand.py).
 The figures are those of the whole-district computation (tests/coverage/test_measures_fast.py).
 """
 from __future__ import annotations
