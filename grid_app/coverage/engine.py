@@ -34,6 +34,7 @@ class PreparedHomes:
         self._home_node = hn[self._home_at]
         self._home_access = home_snaps.access_m[self._home_at]
         self._spare = _Spare(self.aug)
+        self.aug.csr = self._spare.routing()  # the routing arcs live once, in the spare's arrays
 
     def _start_arcs(self, facilities: Snaps) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per snapped facility its start arcs' count, and the arcs' heads and weights grouped by facility.
@@ -98,7 +99,8 @@ class _Spare:
 
     Building the search graph by concatenation copied every arc of the network for each pass (a
     large share of a bounded pass at a city's size); this copies only the start arcs. The base part
-    is never written after construction, so a pass reading it while the next one waits is safe."""
+    is never written after construction (the home split's routing CSR is a view of it), so a pass
+    reading it while the next one waits is safe."""
 
     ROOM = 8192  # start arcs (two per facility at most): a scenario's planned sites, a community's catchments
     __slots__ = ("n", "nnz", "room", "data", "indices", "indptr", "lock")
@@ -118,6 +120,11 @@ class _Spare:
                         for k, end in (("data", self.nnz), ("indices", self.nnz), ("indptr", self.n + 1))))
 
     __hash__ = None
+
+    def routing(self) -> sparse.csr_matrix:
+        """The routing CSR on the base part of the arrays (a view: no second copy of the network's arcs)."""
+        return sparse.csr_matrix((self.data[:self.nnz], self.indices[:self.nnz], self.indptr[:self.n + 1]),
+                                 shape=(self.n, self.n), copy=False)
 
     def graph(self, counts: np.ndarray, col: np.ndarray, w: np.ndarray) -> sparse.csr_matrix:
         """The routing arcs plus these start nodes' arcs (the caller holds the lock while it is used)."""
