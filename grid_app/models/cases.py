@@ -55,7 +55,7 @@ class Case(Base):
 
     __tablename__ = "case_record"
     id: Mapped[int] = mapped_column(primary_key=True)
-    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))  # no index: see migration 0021
     severity: Mapped[int] = mapped_column(SmallInteger, default=1)
     description: Mapped[str] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(300))
@@ -119,6 +119,11 @@ class Case(Base):
         CheckConstraint("level IN ('grid', 'community', 'street')", name="level"),
         CheckConstraint("channel IN ('worker', 'public', 'superior')", name="channel"),
         Index("ix_case_record_open_deadline", "deadline",
+              postgresql_where="state IN ('collected', 'registered', 'dispatched', 'handling', 'reported')"),
+        # open cases by place in deadline order: overdue lists (migration 0021)
+        Index("ix_case_record_community_open_deadline", "community_id", "deadline",
+              postgresql_where="state IN ('collected', 'registered', 'dispatched', 'handling', 'reported')"),
+        Index("ix_case_record_street_open_deadline", "street_code", "deadline",
               postgresql_where="state IN ('collected', 'registered', 'dispatched', 'handling', 'reported')"),
         # scoped lists newest first and scoped periods (migration 0019)
         Index("ix_case_record_grid_created", "grid_id", "created_at"),
