@@ -74,8 +74,8 @@ def create_case():
             return jsonify(queries.case_json(case, photo_url, transitions.available_actions(current_user, case)))
         if uploads:
             intake.read_photos(db.session, case)
-        body = queries.case_json(case, photo_url, transitions.available_actions(current_user, case, in_area=back.may_act),
-                                 places=back.places)
+        actions = transitions.available_actions(current_user, case, in_area=back.may_act)
+        body = queries.case_json(case, photo_url, actions, places=back.places)
         body["possible_duplicates"] = [
             {"id": c.id, "description": c.description, "created_at": c.created_at.isoformat()}
             for c in back.duplicates]
