@@ -24,7 +24,6 @@ The figures are those of the whole-district computation (tests/coverage/test_mea
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +39,7 @@ from grid_app.coverage.catchments import (catchment_pairs, clear_catchments, cle
                                           kept_snaps)
 from grid_app.coverage.demand import clear_demand, district_demand
 from grid_app.coverage.fca import two_step
+from grid_app.coverage.kept import Kept
 from grid_app.coverage.measures_data import DataState, data_state, url_of
 from grid_app.coverage.prepared import MAX_ACCESS_M, PreparedNetwork, prepared_network
 from grid_app.models import Community, Facility
@@ -88,8 +88,7 @@ def _areas(keys: list[tuple[str | None, str | None]]) -> tuple[np.ndarray, list]
 
 
 HOMES_KEPT = 500  # communities' homes kept per data version (a city's communities)
-_homes_lock = threading.Lock()
-_homes: dict = {}
+_homes = Kept(HOMES_KEPT)
 
 
 def _community_homes(session: Session, net: PreparedNetwork, community: Community,
@@ -97,17 +96,7 @@ def _community_homes(session: Session, net: PreparedNetwork, community: Communit
     """The community's homes, read once per data version (network, buildings, areas, hierarchy)."""
     state = state or data_state(session)
     gen = (url_of(session), net.stamp, state.stamp(("residential_areas", "hierarchy")))
-    with _homes_lock:
-        if _homes.get("gen") != gen or len(_homes) > HOMES_KEPT:
-            _homes.clear()
-            _homes["gen"] = gen
-        found = _homes.get(community.id)
-    if found is None:
-        found = _read_homes(session, net, community)
-        with _homes_lock:
-            if _homes.get("gen") == gen:
-                _homes[community.id] = found
-    return found
+    return _homes.one(gen, community.id, lambda: _read_homes(session, net, community))
 
 
 def _read_homes(session: Session, net: PreparedNetwork, community: Community) -> _Homes:
@@ -151,8 +140,7 @@ def clear_kept() -> None:
     clear_catchments()
     measures_data.clear()
     clear_snaps()
-    with _homes_lock:
-        _homes.clear()
+    _homes.clear()
     clear_demand()
 
 

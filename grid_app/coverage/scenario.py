@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from grid_app.coverage import service as coverage_service
 from grid_app.coverage.graph import Snaps, snap
+from grid_app.coverage.kept import Kept
+from grid_app.coverage.measures_data import url_of
 from grid_app.coverage.prepared import MAX_ACCESS_M, PreparedNetwork, prepared_network
 from grid_app.coverage.scenario_input import Changes
 from grid_app.models import Community
@@ -32,7 +34,7 @@ DATASETS = ("facilities", "hierarchy")
 PLACES_KEPT = 500  # communities' homes kept per data version (a city's communities)
 _lock = threading.Lock()
 _today: dict = {}
-_places: dict = {}
+_places = Kept(PLACES_KEPT)
 
 
 def data_stamp(session: Session) -> str:
@@ -65,7 +67,7 @@ def today(session: Session, net: PreparedNetwork, type_id: int, default_speed: f
     """Today's distances for a type, cached per data version (one pass the first time).
 
     stamp: data_stamp(session) when the caller has read it."""
-    key = (str(session.get_bind().engine.url), net.stamp, stamp or data_stamp(session), type_id, default_speed)
+    key = (url_of(session), net.stamp, stamp or data_stamp(session), type_id, default_speed)
     with _lock:
         if key in _today:
             return _today[key]
@@ -147,18 +149,8 @@ WHERE b.community_id = :c AND b.residents > 0 ORDER BY b.id""")
 
 def places(session: Session, net: PreparedNetwork, community: Community, stamp: str) -> Places:
     """The community's homes, read once per data version (network and buildings by net.stamp, the rest by stamp)."""
-    gen = (str(session.get_bind().engine.url), net.stamp, stamp)
-    with _lock:
-        if _places.get("gen") != gen or len(_places) > PLACES_KEPT:
-            _places.clear()
-            _places["gen"] = gen
-        found = _places.get(community.id)
-    if found is None:
-        found = _read_places(session, net, community)
-        with _lock:
-            if _places.get("gen") == gen:
-                _places[community.id] = found
-    return found
+    return _places.one((url_of(session), net.stamp, stamp), community.id,
+                       lambda: _read_places(session, net, community))
 
 
 def _read_places(session: Session, net: PreparedNetwork, community: Community) -> Places:
@@ -272,4 +264,4 @@ def clear_kept() -> None:
     """Forget today's distances and the communities' homes (a benchmark's cold run)."""
     with _lock:
         _today.clear()
-        _places.clear()
+    _places.clear()
