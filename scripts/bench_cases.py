@@ -80,8 +80,9 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def load_process(port: int, token: str, points: list, threads: int, duration: float, queue) -> None:
-    """One load-generator process: `threads` keep-alive clients posting cases until the deadline."""
+def load_process(port: int, token: str, points: list, threads: int, duration: float, queue,
+                 path: str = "/api/v1/cases") -> None:
+    """One load-generator process: `threads` keep-alive clients posting cases to `path` until the deadline."""
     results = []
     lock = threading.Lock()
     stop_at = time.time() + duration
@@ -96,8 +97,8 @@ def load_process(port: int, token: str, points: list, threads: int, duration: fl
                                "description": "压测：路边垃圾", "idempotency_key": str(uuid.uuid4())})
             t = time.perf_counter()
             try:
-                conn.request("POST", "/api/v1/cases", body, {"Content-Type": "application/json",
-                                                             "Authorization": f"Bearer {token}"})
+                conn.request("POST", path, body, {"Content-Type": "application/json",
+                                                  "Authorization": f"Bearer {token}"})
                 res = conn.getresponse()
                 res.read()
                 local.append((time.perf_counter() - t, res.status))

@@ -23,9 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-import uuid
 
 import numpy as np
 
@@ -61,47 +59,13 @@ def start(tree: str, url: str, port: int, workers: int, threads: int, uploads: s
     raise SystemExit(f"gunicorn for {tree} did not start")
 
 
-def load_process(port: int, path: str, token: str, points: list, threads: int, duration: float, queue) -> None:
-    """One load-generator process: `threads` keep-alive clients posting new cases until the deadline."""
-    results, lock = [], threading.Lock()
-    stop_at = time.time() + duration
-
-    def client(seed: int) -> None:
-        rng = np.random.default_rng(seed)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local = []
-        while time.time() < stop_at:
-            lon, lat = points[int(rng.integers(len(points)))]
-            body = json.dumps({"category": "0101", "lon": lon, "lat": lat, "accuracy_m": 8,
-                               "description": "压测：路边垃圾", "idempotency_key": str(uuid.uuid4())})
-            t = time.perf_counter()
-            try:
-                conn.request("POST", path, body, {"Content-Type": "application/json",
-                                                  "Authorization": f"Bearer {token}"})
-                res = conn.getresponse()
-                res.read()
-                local.append((time.perf_counter() - t, res.status))
-            except (OSError, http.client.HTTPException):
-                local.append((time.perf_counter() - t, 0))
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        with lock:
-            results.extend(local)
-
-    pool = [threading.Thread(target=client, args=(os.getpid() * 100 + i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    queue.put(results)
-
-
 def phase(port: int, path: str, token: str, points: list, concurrency: int, processes: int,
           duration: float) -> tuple[list, float]:
     """Drive one target for `duration` seconds; returns (latency s, status) pairs and the elapsed time."""
     queue = mp.Queue()
     per = [concurrency // processes + (i < concurrency % processes) for i in range(processes)]
-    procs = [mp.Process(target=load_process, args=(port, path, token, points, n, duration, queue)) for n in per if n]
+    procs = [mp.Process(target=bench_cases.load_process, args=(port, token, points, n, duration, queue, path))
+             for n in per if n]
     started = time.time()
     for p in procs:
         p.start()
