@@ -31,6 +31,8 @@ CONTACT_FIELDS = {"name": 100, "phone": 30, "email": 254, "first_name": 100, "la
                   "device_id": 100, "account_id": 100}
 DUPLICATE_RADIUS_M = 50
 DUPLICATE_DAYS = 7
+DUPLICATE_SHOWN = 10  # newest first
+DUPLICATE_CANDIDATES = 50  # the nearest open cases looked at: bounds the work at a crowded spot
 
 
 @dataclass(frozen=True)
@@ -326,20 +328,25 @@ def _duplicates_join(reader: User) -> str:
     """Open cases the reader may read, of the case `nc`'s category, within 50 m, in the 7 days before it."""
     read = _literal_sql(case_read_clause(reader))
     open_states = ", ".join(f"'{state}'" for state in OPEN_STATES)
-    # The box lets the GiST index find candidates; the geography test is the exact 50 m. A case this
-    # statement inserts is not visible to it: it is excluded anyway.
+    # The box lets the open cases' GiST index find candidates nearest first; the geography test is the
+    # exact 50 m. At most DUPLICATE_CANDIDATES nearest are looked at, so a spot where hundreds of the same
+    # case pile up (a flood, a mass report) costs no more than any other. A case this statement inserts
+    # is not visible to it: it is excluded anyway.
     return f"""LEFT JOIN LATERAL (
     SELECT array_agg(x.id) AS ids, array_agg(x.description) AS texts, array_agg(x.created_at) AS times
-    FROM (SELECT case_record.id, case_record.description, case_record.created_at FROM case_record
-          WHERE case_record.id <> nc.id AND case_record.category_id = nc.category_id
-            AND case_record.state IN ({open_states})
-            AND case_record.created_at >= nc.created_at - make_interval(days => {DUPLICATE_DAYS})
-            AND case_record.created_at <= nc.created_at
-            AND case_record.geom && ST_Expand(nc.geom, {DUPLICATE_RADIUS_M} / (111000.0 * cos(radians(
-                LEAST(abs(ST_Y(nc.geom)), 89.0)))))
-            AND ST_DWithin(case_record.geom::geography, nc.geom::geography, {DUPLICATE_RADIUS_M})
-            AND ({read})
-          ORDER BY case_record.created_at DESC LIMIT 10) x
+    FROM (SELECT near.id, near.description, near.created_at FROM (
+              SELECT case_record.id, case_record.description, case_record.created_at, case_record.geom
+              FROM case_record
+              WHERE case_record.id <> nc.id AND case_record.category_id = nc.category_id
+                AND case_record.state IN ({open_states})
+                AND case_record.created_at >= nc.created_at - make_interval(days => {DUPLICATE_DAYS})
+                AND case_record.created_at <= nc.created_at
+                AND case_record.geom && ST_Expand(nc.geom, {DUPLICATE_RADIUS_M} / (111000.0 * cos(radians(
+                    LEAST(abs(ST_Y(nc.geom)), 89.0)))))
+                AND ({read})
+              ORDER BY case_record.geom <-> nc.geom LIMIT {DUPLICATE_CANDIDATES}) near
+          WHERE ST_DWithin(near.geom::geography, nc.geom::geography, {DUPLICATE_RADIUS_M})
+          ORDER BY near.created_at DESC LIMIT {DUPLICATE_SHOWN}) x
 ) d ON true"""
 
 

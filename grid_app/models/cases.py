@@ -125,6 +125,9 @@ class Case(Base):
               postgresql_where="state IN ('collected', 'registered', 'dispatched', 'handling', 'reported')"),
         Index("ix_case_record_street_open_deadline", "street_code", "deadline",
               postgresql_where="state IN ('collected', 'registered', 'dispatched', 'handling', 'reported')"),
+        # open cases by position, nearest first: intake's possible duplicates (migration 0022)
+        Index("ix_case_record_open_geom", "geom", postgresql_using="gist",
+              postgresql_where="state IN ('collected', 'registered', 'dispatched', 'handling', 'reported')"),
         # scoped lists newest first and scoped periods (migration 0019)
         Index("ix_case_record_grid_created", "grid_id", "created_at"),
         Index("ix_case_record_community_created", "community_id", "created_at"),

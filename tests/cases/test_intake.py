@@ -143,6 +143,20 @@ def test_possible_duplicates_nearby(login):
     assert far["possible_duplicates"] == [] and other["possible_duplicates"] == []
 
 
+def test_possible_duplicates_at_a_crowded_spot_are_the_newest_of_the_nearest(login, session):
+    """Sixty open cases along 41 m: the 10 newest of the 50 nearest are shown; closed and farther ones are not."""
+    from grid_app.cases.intake import DUPLICATE_CANDIDATES, DUPLICATE_SHOWN
+    client = login("worker")
+    crowd = [client.post("/api/v1/cases", json=form(100 + 0.7 * k, 300)).get_json()["id"] for k in range(60)]
+    closed = client.post("/api/v1/cases", json=form(100, 300)).get_json()["id"]
+    session.execute(Case.__table__.update().where(Case.id == closed).values(state="closed"))
+    session.commit()
+    body = client.post("/api/v1/cases", json=form(100, 300)).get_json()
+    # the crowd was logged nearest first, so the nearest 50 are the first 50 and their newest the last ten
+    expected = crowd[:DUPLICATE_CANDIDATES][::-1][:DUPLICATE_SHOWN]
+    assert [c["id"] for c in body["possible_duplicates"]] == expected
+
+
 def test_gcj02_point_is_converted(login):
     from grid_app.places import gcj02
     lon, lat = lonlat(1250, 50)
