@@ -10,7 +10,9 @@ Prints cases/s, p50/p99 latency and errors; the last line is one JSON object.
 from __future__ import annotations
 
 import argparse
+import bisect
 import http.client
+import itertools
 import json
 import multiprocessing as mp
 import os
@@ -80,9 +82,41 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def load_process(port: int, token: str, points: list, threads: int, duration: float, queue,
+def district_reporters(url: str, per_grid: int = 300) -> list[tuple[str, list, tuple]]:
+    """Every grid worker of the demo district with a token, points in their grid and the categories as logged in practice.
+
+    A district's intake comes from all its workers at once, in all its grids, of every kind
+    (demo_data.history.CATEGORY_MIX): load from one worker's grids with one category piles up
+    possible duplicates no district sees.
+    """
+    from grid_app import create_app
+    from grid_app.access.accounts import issue_token
+    from grid_app.demo_data.history import CATEGORY_MIX
+    from grid_app.extensions import db
+    from grid_app.models import User
+    categories = (tuple(CATEGORY_MIX), tuple(itertools.accumulate(w for w, _ in CATEGORY_MIX.values())))
+    app = create_app({"DATABASE_URL": url})
+    out = []
+    with app.app_context():
+        workers = db.session.scalars(db.select(User).where(User.role == "worker", User.active).order_by(User.id)).all()
+        for worker in workers:
+            rows = db.session.execute(db.text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT (ST_Dump(ST_GeneratePoints(ST_Union(g.geom), :n, 7))).geom p "
+                "FROM grid g JOIN user_grid ug ON ug.grid_id = g.id WHERE ug.user_id = :u) s"),
+                {"u": worker.id, "n": per_grid}).all()
+            if rows:
+                token, _ = issue_token(db.session, worker, "bench")
+                out.append((token, [list(r) for r in rows], categories))
+        db.session.commit()
+    return out
+
+
+def load_process(port: int, reporters: list, threads: int, duration: float, queue,
                  path: str = "/api/v1/cases") -> None:
-    """One load-generator process: `threads` keep-alive clients posting cases to `path` until the deadline."""
+    """One load-generator process: `threads` keep-alive clients posting cases to `path` until the deadline.
+
+    Each case comes from a random reporter (token, points, (category codes, cumulative weights)).
+    """
     results = []
     lock = threading.Lock()
     stop_at = time.time() + duration
@@ -92,8 +126,10 @@ def load_process(port: int, token: str, points: list, threads: int, duration: fl
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         local = []
         while time.time() < stop_at:
+            token, points, (codes, cumulative) = reporters[int(rng.integers(len(reporters)))]
             lon, lat = points[int(rng.integers(len(points)))]
-            body = json.dumps({"category": "0101", "lon": lon, "lat": lat, "accuracy_m": 8,
+            category = codes[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])] if len(codes) > 1 else codes[0]
+            body = json.dumps({"category": category, "lon": lon, "lat": lat, "accuracy_m": 8,
                                "description": "压测：路边垃圾", "idempotency_key": str(uuid.uuid4())})
             t = time.perf_counter()
             try:
@@ -117,6 +153,9 @@ def load_process(port: int, token: str, points: list, threads: int, duration: fl
     queue.put(results)
 
 
+ONE_CATEGORY = (("0101",), (1.0,))
+
+
 def main() -> None:
     """Run the load and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -132,7 +171,7 @@ def main() -> None:
         queue = mp.Queue()
         per = [args.concurrency // args.processes + (i < args.concurrency % args.processes)
                for i in range(args.processes)]
-        procs = [mp.Process(target=load_process, args=(port, token, points.tolist(), n, args.duration, queue))
+        procs = [mp.Process(target=load_process, args=(port, [(token, points.tolist(), ONE_CATEGORY)], n, args.duration, queue))
                  for n in per]
         started = time.time()
         for p in procs:

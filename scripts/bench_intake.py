@@ -6,11 +6,14 @@ SQL, registered because GRID_APP_BENCH_FLOOR=1), and drives, in alternating roun
 machine state, "ours" (POST /api/v1/cases, JSON, bearer token) and "floor" (POST /bench/floor/cases).
 `--before DIR` also serves another checkout of the code (e.g. `git archive <commit> | tar -x -C DIR`)
 with its own gunicorn on the same database, measured in the same rounds as "before".
+The load is the district's: every case from a random grid worker of the demo, at a point of their grid,
+of a category drawn as cases come in practice; `--crowded` is one worker and one category in their two
+grids instead (a pile-up: every new case then has ten possible duplicates to find and answer).
 Prints cases/s, p50, p99 and errors per target and ours ÷ floor; the last line is one JSON object.
 Every phase is bounded (--phase seconds, client timeouts), gunicorn is stopped at the end.
 
     .venv/bin/python scripts/bench_intake.py [--quick] [--rounds 3] [--phase 10] [--concurrency 8]
-        [--workers 2] [--threads 1] [--before DIR]
+        [--workers 2] [--threads 1] [--before DIR] [--crowded]
 """
 from __future__ import annotations
 
@@ -59,12 +62,12 @@ def start(tree: str, url: str, port: int, workers: int, threads: int, uploads: s
     raise SystemExit(f"gunicorn for {tree} did not start")
 
 
-def phase(port: int, path: str, token: str, points: list, concurrency: int, processes: int,
+def phase(port: int, path: str, reporters: list, concurrency: int, processes: int,
           duration: float) -> tuple[list, float]:
     """Drive one target for `duration` seconds; returns (latency s, status) pairs and the elapsed time."""
     queue = mp.Queue()
     per = [concurrency // processes + (i < concurrency % processes) for i in range(processes)]
-    procs = [mp.Process(target=bench_cases.load_process, args=(port, token, points, n, duration, queue, path))
+    procs = [mp.Process(target=bench_cases.load_process, args=(port, reporters, n, duration, queue, path))
              for n in per if n]
     started = time.time()
     for p in procs:
@@ -97,6 +100,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     ap.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)")
     ap.add_argument("--before", metavar="DIR", help="another checkout to serve and measure as 'before'")
+    ap.add_argument("--crowded", action="store_true",
+                    help="one worker, one category, in their two grids (the stress of a pile-up), not the district")
     ap.add_argument("--keep-db", action="store_true", help="keep the scratch database afterwards")
     args = ap.parse_args()
     if args.quick:
@@ -104,7 +109,10 @@ def main() -> None:
 
     print(f"preparing the scratch database {DB_NAME} with the demo district ...", flush=True)
     url, points, token = bench_cases.prepare(DB_NAME)
-    points = points.tolist()
+    if args.crowded:
+        reporters = [(token, points.tolist(), bench_cases.ONE_CATEGORY)]
+    else:
+        reporters = bench_cases.district_reporters(url)
     uploads = os.path.join("/tmp", f"grid_bench_intake_{os.getpid()}")
     os.makedirs(uploads, exist_ok=True)
     servers, targets = [], []  # targets: (name, port, path)
@@ -117,13 +125,13 @@ def main() -> None:
             servers.append(start(os.path.abspath(args.before), url, before_port, args.workers, args.threads, uploads))
             targets.append(("before", before_port, OURS))
         for name, p, path in targets:  # warm-up: connections, caches, plans
-            phase(p, path, token, points, args.concurrency, args.processes, args.warmup)
+            phase(p, path, reporters, args.concurrency, args.processes, args.warmup)
         results = {name: [] for name, _, _ in targets}
         elapsed = dict.fromkeys(results, 0.0)
         for r in range(args.rounds):
             order = targets if r % 2 == 0 else targets[::-1]  # alternate so neither always goes first
             for name, p, path in order:
-                got, took = phase(p, path, token, points, args.concurrency, args.processes, args.phase)
+                got, took = phase(p, path, reporters, args.concurrency, args.processes, args.phase)
                 results[name] += got
                 elapsed[name] += took
                 print(f"round {r + 1} {name:6} {sum(1 for x in got if x[1] == 201) / took:7.1f} cases/s", flush=True)
@@ -144,7 +152,7 @@ def main() -> None:
         (fig["ours"]["cases_per_s"] >= 300 and fig["ours"]["p99_ms"] < 100) or ratio >= GOAL_RATIO)
     print(f"ours ÷ floor = {ratio}; goal (≥ 300 cases/s with p99 < 100 ms, or ≥ {GOAL_RATIO} × floor): "
           f"{'met' if goal else 'NOT met'}")
-    print(json.dumps({"bench": "intake", "workers": args.workers, "threads": args.threads,
+    print(json.dumps({"bench": "intake", "load": "crowded" if args.crowded else "district", "workers": args.workers, "threads": args.threads,
                       "concurrency": args.concurrency, "rounds": args.rounds, "phase_s": args.phase,
                       **fig, "ours_over_floor": ratio, "goal_met": goal}, ensure_ascii=False))
 

@@ -233,8 +233,9 @@ def intake(url: str, ctx: dict, seconds: float) -> dict:
     port = bench_intake.bench_cases.free_port()
     server = bench_intake.start(ROOT, url, port, 2, 1, uploads)
     try:
-        bench_intake.phase(port, bench_intake.OURS, ctx["tokens"]["worker"], ctx["intake_points"], 8, 2, 2.0)
-        got, took = bench_intake.phase(port, bench_intake.OURS, ctx["tokens"]["worker"], ctx["intake_points"],
+        reporters = [(ctx["tokens"]["worker"], ctx["intake_points"], bench_intake.bench_cases.ONE_CATEGORY)]
+        bench_intake.phase(port, bench_intake.OURS, reporters, 8, 2, 2.0)
+        got, took = bench_intake.phase(port, bench_intake.OURS, reporters,
                                        8, 2, seconds)
         return bench_intake.figures(got, took)
     finally:
