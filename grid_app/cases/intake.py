@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, DateTime, Integer, String, Text, bindparam, column, select, text
@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.util import ClauseAdapter
 
 from grid_app.access.scope import case_act_clause, case_read_clause, require_may_log
-from grid_app.cases import clock, photos, workflow
+from grid_app.cases import category_cache, clock, photos, workflow
 from grid_app.models import CHANNELS, OPEN_STATES, Case, Category, User
 from grid_app.places import locate
 from grid_app.platform.errors import Conflict, InvalidInput
@@ -56,7 +56,7 @@ def parse_case_input(session: Session, form, channel: str = "worker") -> CaseInp
     code = optional_text(form.get("category"), "category", MAX_CODE, code="bad_category")
     if not code:
         raise InvalidInput("category is required", code="bad_category")
-    category = session.scalar(_CATEGORY, {"code": code})
+    category = category_cache.active_category(session, code)
     if category is None:
         raise InvalidInput(f"unknown category {code!r}; see /api/v1/categories", code="bad_category")
     if form.get("lon") in (None, "") or form.get("lat") in (None, ""):
@@ -116,7 +116,6 @@ def _optional_int(value, name: str, lo: int, hi: int) -> int | None:
 
 # The statements every case logged runs are built once: building them anew (expressions and their
 # cache keys) cost each case about 1.5 ms of CPU, measured in-process over 200 intakes.
-_CATEGORY = select(Category).where(Category.code == bindparam("code"), Category.active)
 _BY_KEY = select(Case).where(Case.idempotency_key == bindparam("key"))
 
 
@@ -186,11 +185,36 @@ def log_case(session: Session, user: User | None, data: CaseInput, uploads: list
     if user is not None:
         require_may_log(user)
     checked = photos.check_photos(uploads)  # before anything is stored
+    row = session.execute(_statement(_INSERT, read_for), _values(data, user, snap_m)).one_or_none()
+    if row is None:
+        # A replay of a stored key is rare: the insert finds it (ON CONFLICT), with no look-up before every case.
+        existing = _by_key(session, data.idempotency_key, user)
+        if existing is not None:
+            return Logged(existing, False, None)
+        fresh = _changed_category(session, data.category)
+        if fresh is None:
+            raise Conflict("this idempotency_key is being used by another request; try again", code="key_in_use")
+        # The category changed since it was read: the case is logged with it as it is now.
+        row = session.execute(_statement(_INSERT, read_for),
+                              _values(replace(data, category=fresh), user, snap_m)).one_or_none()
+        if row is None:
+            raise Conflict("the category or this idempotency_key changed meanwhile; try again", code="key_in_use")
+    case = row[0]
+    set_committed_value(case, "photos", [])  # a new case: its photos are the ones committed below
+    if also_write is not None:
+        also_write(case)
+    photos.commit_with_photos(session, upload_dir, case.id, checked, "before")
+    return Logged(case, True, _read_back_of(row) if read_for is not None else None)
+
+
+def _values(data: CaseInput, user: User | None, snap_m: float) -> dict:
+    """The insert's parameters: the new case's columns and what its category was when read."""
     now = clock.now()
-    level = workflow.level_for(data.category.default_level, data.severity)
-    hours = data.category.deadline_hours
-    values = dict(
-        category_id=data.category.id, severity=data.severity, description=data.description,
+    category = data.category
+    level = workflow.level_for(category.default_level, data.severity)
+    hours = category.deadline_hours
+    return dict(
+        category_id=category.id, severity=data.severity, description=data.description,
         address=data.address, lon=data.lon, lat=data.lat, snap_m=float(snap_m),
         accuracy_m=data.accuracy_m, channel=data.channel, reporter_id=user.id if user else None,
         reporter_contact=data.contact, idempotency_key=data.idempotency_key, state="collected",
@@ -199,20 +223,25 @@ def log_case(session: Session, user: User | None, data: CaseInput, uploads: list
         resolve_by=now + timedelta(hours=sum(hours[s] for s in workflow.STEPS)),
         created_at=now, updated_at=now, closed_at=None, rating=None, reopen_count=0, merged_into_id=None,
         version=1, published=False, handler_id=None, hidden_at=None, redacted_at=None, visit_id=None,
-        unlocated_note=UNLOCATED_NOTE)
-    # A replay of a stored key is rare: the insert finds it (ON CONFLICT), with no look-up before every case.
-    row = session.execute(_statement(_INSERT, read_for), values).one_or_none()
-    if row is None:
-        existing = _by_key(session, data.idempotency_key, user)
-        if existing is None:
-            raise Conflict("this idempotency_key is being used by another request; try again", code="key_in_use")
-        return Logged(existing, False, None)
-    case = row[0]
-    set_committed_value(case, "photos", [])  # a new case: its photos are the ones committed below
-    if also_write is not None:
-        also_write(case)
-    photos.commit_with_photos(session, upload_dir, case.id, checked, "before")
-    return Logged(case, True, _read_back_of(row) if read_for is not None else None)
+        unlocated_note=UNLOCATED_NOTE, category_code=category.code, category_level=category.default_level,
+        category_hours=hours)
+
+
+def _changed_category(session: Session, category: Category) -> Category | None:
+    """The category as stored now when it differs from what intake used, None when unchanged; InvalidInput if gone."""
+    used = (category.id, category.default_level, dict(category.deadline_hours))
+    category_cache.forget(session, category.code)
+    now = session.execute(_CATEGORY_NOW, {"code": category.code}).one_or_none()
+    if now is None:
+        raise InvalidInput(f"unknown category {category.code!r}; see /api/v1/categories", code="bad_category")
+    if tuple(now) == used:
+        return None
+    session.expire(category)
+    return session.get(Category, now.id)
+
+
+_CATEGORY_NOW = select(Category.id, Category.default_level, Category.deadline_hours).where(
+    Category.code == bindparam("code"), Category.active)
 
 
 def read_back(session: Session, case: Case, user: User) -> ReadBack:
@@ -287,6 +316,9 @@ loc AS ({locate.LOCATED_SELECT}),
 ins AS (
     INSERT INTO case_record ({", ".join(_CASE_COLUMNS)})
     SELECT {", ".join(_insert_value(name) for name in _CASE_COLUMNS)} FROM loc
+    -- the category as it was read (intake may use a copy kept for a few seconds): still so, or nothing is stored
+    WHERE EXISTS (SELECT 1 FROM category k WHERE k.id = :category_id AND k.code = :category_code AND k.active
+                  AND k.default_level = :category_level AND k.deadline_hours = :category_hours)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING *
 ), ev AS (
@@ -297,7 +329,8 @@ ins AS (
 )
 SELECT {columns}
 FROM ins nc CROSS JOIN loc {_duplicates_join(reader) if reader is not None else ""}
-""").bindparams(bindparam("reporter_contact", type_=Case.__table__.c.reporter_contact.type))
+""").bindparams(bindparam("reporter_contact", type_=Case.__table__.c.reporter_contact.type),
+                 bindparam("category_hours", type_=Category.__table__.c.deadline_hours.type))
     textual = sql.columns(*Case.__table__.c, *(_READ_BACK_COLUMNS if reader is not None else ()))
     extra = [textual.selected_columns[c.name] for c in _READ_BACK_COLUMNS] if reader is not None else []
     return select(Case, *extra).from_statement(textual)

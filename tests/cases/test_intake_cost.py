@@ -17,8 +17,8 @@ from grid_app.platform.errors import Conflict
 from ..geo import lonlat
 from .helpers import jpeg, log_case, new_key
 
-# auth (token + user), category, and one statement: the located case with its event and the read-back (places, may act,
-# duplicates); nothing after the commit. A new statement here costs every case logged: raise it knowingly.
+# auth (token + user), category (none while the process keeps it: cases/category_cache.py), and one statement:
+# the located case with its event and the read-back (places, may act, duplicates); nothing after the commit. A new statement here costs every case logged: raise it knowingly.
 INTAKE_STATEMENTS = 3
 
 
