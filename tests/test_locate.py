@@ -55,6 +55,16 @@ def test_just_outside_snaps_with_distance(session):
     assert place.building is None and place.residential_area is None
 
 
+@pytest.mark.parametrize("x", [-24.475409057126882, -10.0, -29.9])
+def test_snapping_to_a_corner_two_grids_share_goes_to_the_smallest_code_both_ways(session, x):
+    """Off the district on the line of a shared edge, both grids are equally near (their common corner)."""
+    lon, lat = lonlat(x, 500)
+    by_sql = locate.locate_with_sql(session, [lon], [lat], SNAP)[0]
+    by_index = locate.locate_with_index(session, [lon], [lat], SNAP)[0]
+    assert by_sql.grid.code == by_index.grid.code == d.GRID_A1
+    assert by_sql.snapped_m == pytest.approx(-x, abs=0.05)
+
+
 def test_far_outside_is_unlocated(session):
     place = where(session, -500, 300)
     assert not place.located

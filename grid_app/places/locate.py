@@ -42,7 +42,9 @@ LEFT JOIN LATERAL (
       -- a box in degrees (wide enough at this latitude) lets the GiST index pick the candidates
       AND grid.geom && ST_Expand(pts.g, :snap_m / (111000.0 * cos(radians(LEAST(abs(ST_Y(pts.g)), 89.0)))))
       AND ST_DWithin(grid.geom::geography, pts.g::geography, :snap_m)
-    ORDER BY ST_Distance(grid.geom::geography, pts.g::geography), grid.code LIMIT 1
+    -- to the micrometre, as the in-process index: two grids sharing the nearest vertex are equally near,
+    -- but the distances computed along their own edges differ in the last bits
+    ORDER BY round(ST_Distance(grid.geom::geography, pts.g::geography)::numeric, 6), grid.code LIMIT 1
 ) near ON true
 LEFT JOIN grid gr ON gr.id = COALESCE(inside.id, near.id)
 LEFT JOIN community c ON c.id = gr.community_id
