@@ -124,7 +124,7 @@ def period_figures(session: Session, user, key: str, since: datetime, until: dat
 
 
 def overdue_now(session: Session, user, key: str, now: datetime, community_ids: list[int] | None = None) -> dict:
-    """Per unit the open cases of the user's area past their deadline now (the open-deadline index)."""
+    """Per unit the open cases of the user's area past their deadline now ((place, deadline) indexes of the cases with a deadline)."""
     column = getattr(Case, key)
     query = scope.area_cases(select(column, func.count()).where(Case.overdue_at(now), column.is_not(None))
                              .group_by(column), user)

@@ -44,7 +44,7 @@ def case_rows(session: Session, user: User, f: CaseFilter, lang: str, zone: tzin
                func.ST_X(Case.geom).label("lon"), func.ST_Y(Case.geom).label("lat"),
                Community.code.label("community_code"), Community.name.label("community"),
                Grid.code.label("grid_code"), Grid.name.label("grid"), Case.created_at, Case.deadline,
-               Case.resolve_by, Case.closed_at, Case.rating, Case.overdue_at(clock.now()).label("overdue"))
+               Case.resolve_by, Case.closed_at, Case.rating, Case.overdue_at(clock.now()).is_(True).label("overdue"))
         .join(Category, Category.id == Case.category_id)
         .outerjoin(Grid, Grid.id == Case.grid_id).outerjoin(Community, Community.id == Case.community_id),
         user, f).order_by(*ORDERS[f.order])

@@ -105,7 +105,7 @@ def filtered(query, f: CaseFilter):
         query = query.where(Case.level == f.level)
     if f.overdue is not None:
         overdue = Case.overdue_at(clock.now())
-        query = query.where(overdue if f.overdue else ~overdue)
+        query = query.where(overdue if f.overdue else overdue.is_not(True))
     if f.unlocated is not None:
         query = query.where(Case.grid_id.is_(None) if f.unlocated else Case.grid_id.is_not(None))
     if f.bbox:

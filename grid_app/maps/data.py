@@ -129,7 +129,7 @@ def case_features(session: Session, user, community: Community, now: datetime | 
         select(Case.id, Case.state, Case.description, Case.created_at, Case.deadline, Category.name.label("category"),
                Category.name_en.label("category_en"), Grid.name.label("grid"),
                func.ST_X(Case.geom).label("lon"), func.ST_Y(Case.geom).label("lat"),
-               Case.overdue_at(now).label("overdue"))
+               Case.overdue_at(now).is_(True).label("overdue"))
         .join(Category, Category.id == Case.category_id).outerjoin(Grid, Grid.id == Case.grid_id)
         .where(Case.community_id == community.id, or_(Case.state.in_(OPEN_STATES), recent))
         .order_by(Case.id), user)

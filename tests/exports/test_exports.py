@@ -62,7 +62,7 @@ def test_filters_of_the_case_list_apply(session, users, login):
     # limit/offset page the list; an export takes every matching case.
     assert len(_csv(client.get(f"{CASES}.csv?limit=1"))) >= 4
     assert client.get(f"{CASES}.csv?state=bogus").status_code == 400
-    session.execute(update(Case).where(Case.id == ids["a2"]).values(state="closed"))
+    session.execute(update(Case).where(Case.id == ids["a2"]).values(state="closed", deadline=None))
     session.commit()
     still_open = {int(r["编号"]) for r in _csv(client.get(f"{CASES}.csv?state=open"))}
     assert ids["a1"] in still_open and ids["a2"] not in still_open
@@ -164,10 +164,10 @@ def test_large_export_streams_in_chunks(session, users, login):
     # 2,500 copies of one case: more than two server-side cursor chunks.
     session.execute(text("""
         INSERT INTO case_record (category_id, severity, description, geom, channel, idempotency_key, state,
-                                 level, max_level, street_code, community_id, grid_id, resolve_by,
+                                 level, max_level, street_code, community_id, grid_id, deadline, resolve_by,
                                  created_at, updated_at, reopen_count, version)
         SELECT category_id, severity, description || ' #' || n, geom, channel, 'bulk-' || n, state, level,
-               max_level, street_code, community_id, grid_id, resolve_by, created_at, updated_at, 0, 1
+               max_level, street_code, community_id, grid_id, deadline, resolve_by, created_at, updated_at, 0, 1
         FROM case_record, generate_series(1, 2500) AS n WHERE id = :id"""), {"id": ids["a2"]})
     session.commit()
     res = login("admin").get(f"{CASES}.csv?grid={district.GRID_A2}", buffered=False)
