@@ -67,16 +67,20 @@ SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
 ) t WHERE t.geom IS NOT NULL
 """
 # Below DETAIL_ZOOM a building is a few pixels: its centroid stands for it, and the buildings whose points
-# fall in one cell with one colour become one point carrying their count and residents.
+# fall in one cell with one colour become one point carrying their count and residents. Each point is put in
+# tile space once (OFFSET 0 keeps the "inside the tile" test from computing it a second time) and cells are
+# grouped by their two pixel numbers, not by comparing geometries: a third less time for a city's z12 tile.
 _OVERVIEW_SQL = """
 WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS geom)
 SELECT ST_AsMVT(t, 'buildings', {extent}, 'geom') FROM (
-  SELECT fill, count(*)::integer AS buildings, sum(residents)::integer AS residents, geom FROM (
-    SELECT b.residents, {fill} AS fill,
-           ST_AsMVTGeom(ST_Translate(b.point_3857, :dx, :dy), bounds.geom, {extent}, 0, true) AS geom
-    FROM building b CROSS JOIN bounds {fill_join}
-    WHERE {where}
-  ) p WHERE p.geom IS NOT NULL GROUP BY geom, fill
+  SELECT fill, count(*)::integer AS buildings, sum(residents)::integer AS residents, ST_Point(px, py) AS geom FROM (
+    SELECT residents, fill, ST_X(cell) AS px, ST_Y(cell) AS py FROM (
+      SELECT b.residents, {fill} AS fill,
+             ST_AsMVTGeom(ST_Translate(b.point_3857, :dx, :dy), bounds.geom, {extent}, 0, true) AS cell
+      FROM building b CROSS JOIN bounds {fill_join}
+      WHERE {where} OFFSET 0
+    ) placed
+  ) p WHERE px IS NOT NULL GROUP BY px, py, fill
 ) t
 """
 TILE_LAYERS = {name: (_DETAIL_SQL.format(extent=EXTENT, where=_IN_TILE_AND_SCOPE, **spec),
