@@ -23,10 +23,20 @@ def coverage_cmd(type_codes, force):
         click.echo(f"error: unknown facility type {', '.join(unknown)} (one of {', '.join(known)})", err=True)
         sys.exit(2)
     # Each pass of the job is one transaction (every stale type swapped at once, under an advisory lock).
-    report = refresh(db.session, current_app.config["WALK_SPEED_M_S"], type_codes=list(type_codes), force=force)
+    report = refresh(db.session, current_app.config["WALK_SPEED_M_S"], type_codes=list(type_codes), force=force,
+                     tiles_gcj02=base_map_gcj02())
     for line in describe(report):
         click.echo(line)
     sys.exit(1 if report.no_network else 0)
+
+
+def base_map_gcj02() -> bool:
+    """Whether the configured base map is drawn in GCJ-02 (the map layers are then shifted to it)."""
+    from grid_app.maps.providers import ProviderError, provider_from_config
+    try:
+        return provider_from_config(current_app.config).gcj02
+    except ProviderError:
+        return False
 
 
 def refresh_coverage() -> None:
@@ -37,7 +47,7 @@ def refresh_coverage() -> None:
     catches up."""
     from grid_app.coverage.refresh import describe, refresh
     try:
-        report = refresh(db.session, current_app.config["WALK_SPEED_M_S"])
+        report = refresh(db.session, current_app.config["WALK_SPEED_M_S"], tiles_gcj02=base_map_gcj02())
     except Exception as exc:  # noqa: BLE001  (the data are committed; say so in one line)
         from grid_app.cli.atomic import one_line
         db.session.rollback()
@@ -46,3 +56,12 @@ def refresh_coverage() -> None:
         sys.exit(1)
     for line in describe(report):
         click.echo(line)
+
+
+@grid_cli.command("seed-tiles")
+def seed_tiles_cmd():
+    """Render the crowded low-zoom map tiles ahead now (the coverage job does it after each pass)."""
+    from grid_app.maps.tile_seed import seed
+    count = seed(db.session, current_app.config["WALK_SPEED_M_S"], gcj02=base_map_gcj02())
+    db.session.commit()
+    click.echo(f"tiles: {count} crowded overview tiles rendered ahead")

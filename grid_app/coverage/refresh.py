@@ -19,6 +19,7 @@ from grid_app.coverage import service as cs
 from grid_app.coverage.graph import snap
 from grid_app.coverage.isochrones import DEFAULT_BUFFER_M
 from grid_app.coverage.prepared import MAX_ACCESS_M, ensure_faces, facility_points, prepared_network
+from grid_app.maps import tile_seed
 from grid_app.models import CoverageResult, CoverageRun, FacilityType
 
 LOCK_KEY = 0x6772_6964_636F_76  # "gridcov": the coverage job's advisory lock in this database
@@ -35,6 +36,7 @@ class RefreshReport:
     computed: list[dict] = field(default_factory=list)
     no_network: bool = False
     stale_left: bool = False  # still stale after MAX_PASSES (data kept changing)
+    tiles_seeded: int = 0  # crowded overview tiles rendered ahead (maps/tile_seed.py)
 
 
 def try_lock(session: Session) -> bool:
@@ -43,10 +45,11 @@ def try_lock(session: Session) -> bool:
 
 
 def refresh(session: Session, speed_m_s: float, *, type_codes: list[str] | None = None,
-            force: bool = False) -> RefreshReport:
+            force: bool = False, tiles_gcj02: bool = False) -> RefreshReport:
     """Recompute the types whose stored results are older than the data (all of them with force).
 
-    Commits the caller's transaction first: call it after the data change, never inside a request."""
+    Commits the caller's transaction first: call it after the data change, never inside a request.
+    `tiles_gcj02`: the base map is drawn in GCJ-02, so the tiles rendered ahead are shifted to it."""
     report = RefreshReport()
     session.commit()
     for _ in range(MAX_PASSES):
@@ -69,7 +72,8 @@ def refresh(session: Session, speed_m_s: float, *, type_codes: list[str] | None 
             return report
         for ftype in stale:
             report.computed.append(store_type(session, ftype, speed_m_s, current))
-        session.commit()  # the swap: every type of this pass at once; releases the lock
+        report.tiles_seeded = tile_seed.seed(session, speed_m_s, gcj02=tiles_gcj02)  # the crowded overviews of the new results
+        session.commit()  # the swap: every type of this pass and its tiles at once; releases the lock
         report.passes += 1
         # The isochrones' block index (half a minute at a million edges) is built and stored here, after
         # the figures are out, so no user's first isochrone request waits for it.
@@ -120,6 +124,8 @@ def describe(report: RefreshReport) -> list[str]:
              + f", {r['homes_unsnapped']} homes off the network, {r['seconds']} s" for r in report.computed]
     if not report.computed:
         lines.append("coverage: up to date")
+    if report.tiles_seeded:
+        lines.append(f"coverage: {report.tiles_seeded} crowded overview tiles rendered ahead")
     if report.stale_left:
         lines.append("coverage: the data kept changing; run flask grid coverage again")
     return lines

@@ -1,6 +1,7 @@
 """Vector tiles (ST_AsMVT) for layers too large to embed, and the folium layer that draws them."""
 from __future__ import annotations
 
+import hashlib
 import math
 
 from folium.elements import JSCSSMixin
@@ -129,24 +130,38 @@ def cache_key(session: Session, layer: str, z: int, x: int, y: int, *, visible: 
     return layer, tuple(sorted(params.items())), z, x, y, community, scope, gcj02, version
 
 
+def seed_digest(key: tuple) -> str:
+    """The tile_seed key of a cache key: a digest of everything that shaped the tile."""
+    return hashlib.sha256(repr(key).encode()).hexdigest()
+
+
+_SEEDED = text("SELECT body FROM tile_seed WHERE key = :key")
+
+
 def tile(session: Session, layer: str, z: int, x: int, y: int, *, visible: list[int] | None,
          community: str | None = None, gcj02: bool = False, params: dict | None = None,
-         cache: TileCache | None = None) -> bytes:
+         cache: TileCache | None = None, seeded: bool = True) -> bytes:
     """One Mapbox vector tile of a layer limited to the visible community ids (None: all); empty bytes when nothing is there.
 
     From DETAIL_ZOOM on, each building's outline and attributes; below it, points per cell and colour, kept
-    in `cache` when given (read before the tile, so a change committed meanwhile only makes a fresher entry)."""
+    in `cache` when given (read before the tile, so a change committed meanwhile only makes a fresher entry)
+    and, unscoped, rendered ahead by the coverage job (maps/tile_seed.py) when `seeded`."""
     if layer not in TILE_LAYERS:
         raise NotFound(f"no tile layer {layer!r}; one of {', '.join(TILE_LAYERS)}", code="layer_not_found")
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist", code="bad_tile")
     key = None
-    if cache is not None and z < DETAIL_ZOOM:
+    from_seed = seeded and visible is None and community is None
+    if z < DETAIL_ZOOM and (cache is not None or from_seed):
         key = cache_key(session, layer, z, x, y, visible=visible, community=community, gcj02=gcj02,
                         params=params or {})
-        found = cache.get(key)
+        found = cache.get(key) if cache is not None else None
+        if found is None and from_seed:
+            found = session.execute(_SEEDED, {"key": seed_digest(key)}).scalar()
+            if found is not None and cache is not None:
+                cache.put(key, bytes(found))
         if found is not None:
-            return found
+            return bytes(found)
     dx, dy = gcj02_offset_m(z, x, y) if gcj02 else (0.0, 0.0)
     pad = 2 * math.pi * _R / 2 ** z * 64 / EXTENT + abs(dx) + abs(dy)  # the buffer, and what the shift moves in
     detail, overview = TILE_LAYERS[layer]
@@ -157,7 +172,7 @@ def tile(session: Session, layer: str, z: int, x: int, y: int, *, visible: list[
                            {"z": z, "x": x, "y": y, "dx": dx, "dy": dy, "pad": pad, "community": community,
                             "visible": visible, **(params or {})}).scalar()
     body = bytes(data or b"")
-    if key is not None:
+    if key is not None and cache is not None:
         cache.put(key, body)
     return body
 

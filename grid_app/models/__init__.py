@@ -14,6 +14,7 @@ from grid_app.models.party_service import (ActivitySignup, Activity, CaseHelper,
                                           PostClaim, ServicePost, Wish)
 from grid_app.models.people import Household, Resident  # noqa: F401  (the household register)
 from grid_app.models.scenario import CoverageScenario  # noqa: F401  (saved coverage scenarios)
+from grid_app.models.tiles import TileSeed  # noqa: F401  (low-zoom tiles rendered ahead)
 from grid_app.models.users import ROLES, ApiToken, User, UserSession, user_grid
 
 __all__ = [
