@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from grid_app.access import accounts
 from grid_app.cases import intake
@@ -15,26 +14,18 @@ from grid_app.models import Case, CaseEvent
 from grid_app.platform.errors import Conflict
 
 from ..geo import lonlat
+from ..statements import statements_run
 from .helpers import jpeg, log_case, new_key
 
 # auth (token + user), category (none while the process keeps it: cases/category_cache.py), and one statement:
-# the located case with its event and the read-back (places, may act, duplicates); nothing after the commit. A new statement here costs every case logged: raise it knowingly.
+# the located case with its event and the read-back (places, may act, duplicates); nothing after the commit.
+# A new statement here costs every case logged: raise it knowingly.
 INTAKE_STATEMENTS = 3
 
 
-@contextmanager
 def counted():
     """The SQL statements executed meanwhile (savepoint bookkeeping of the test session left out)."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if "SAVEPOINT" not in statement:
-            seen.append(statement)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    return statements_run(lambda statement: "SAVEPOINT" not in statement)
 
 
 def body(x=150, y=150, key=None):

@@ -1,12 +1,9 @@
 """Low-zoom tiles rendered ahead: served as rendered, never of older data, never to a scoped reader."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from grid_app.coverage.refresh import describe, refresh
-from grid_app.extensions import db
 from grid_app.maps import tile_seed, vector_tiles
 from grid_app.models import TileSeed
 from grid_app.places.importer import import_files
@@ -14,23 +11,14 @@ from grid_app.places.importer import import_files
 from .. import district as d
 from ..coverage.test_coverage_service import SPEED, covered, street_network  # noqa: F401  (fixtures)
 from ..geo import box, feature, write_layer
+from ..statements import statements_run
 from .test_tile_overview import crowded, features  # noqa: F401  (fixture)
 from .test_tile_zooms import _tile_of
 
 
-@contextmanager
 def rendered():
     """The tile statements run meanwhile (ST_AsMVT: a tile rendered, not read)."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if "ST_AsMVT" in statement:
-            seen.append(statement)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    return statements_run(lambda statement: "ST_AsMVT" in statement)
 
 
 def test_seeded_tiles_are_the_rendered_ones_and_only_unscoped_readers_get_them(session, crowded, monkeypatch):  # noqa: F811
