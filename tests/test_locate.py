@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import math
-import random
-import time
 
 import pytest
 
-from grid_app.places import gcj02, locate, locate_index
+from grid_app.places import gcj02, locate
 from grid_app.platform.errors import InvalidInput
 
 from . import district as d
 from .geo import lonlat
-from .statements import statements_run
 
 SNAP = 30.0
 
@@ -66,25 +63,6 @@ def test_snapping_to_a_corner_two_grids_share_goes_to_the_smallest_code_both_way
     by_index = locate.locate_with_index(session, [lon], [lat], SNAP)[0]
     assert by_sql.grid.code == by_index.grid.code == d.GRID_A1
     assert by_sql.snapped_m == pytest.approx(-x, abs=0.05)
-
-
-def test_a_large_batch_is_answered_by_postgis_while_the_index_is_built(session, monkeypatch):
-    """A new process (or hierarchy) does not wait seconds for its index: PostGIS answers until it is built."""
-    monkeypatch.setattr(locate_index, "_cache", {})
-    rng = random.Random(3)
-    lons, lats = zip(*[lonlat(rng.uniform(-40, 1340), rng.uniform(-40, 1040)) for _ in range(locate.INDEX_MIN_POINTS)])
-    with statements_run(lambda statement: "WITH ORDINALITY" in statement) as by_postgis:
-        first = locate.locate_many(session, lons, lats, SNAP)
-    assert len(by_postgis) == 1
-    deadline = time.monotonic() + 60
-    while locate_index.ready_index(session) is None:
-        assert time.monotonic() < deadline, "the index was not built in the background"
-        time.sleep(0.05)
-    with statements_run(lambda statement: "WITH ORDINALITY" in statement) as by_postgis:
-        second = locate.locate_many(session, lons, lats, SNAP)
-    assert by_postgis == []  # the index answered
-    assert [(p.grid, p.residential_area, p.building) for p in first] == \
-        [(p.grid, p.residential_area, p.building) for p in second]
 
 
 def test_far_outside_is_unlocated(session):

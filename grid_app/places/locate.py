@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from grid_app.places import gcj02
-from grid_app.places.locate_index import LocateIndex, index_for, ready_index
+from grid_app.places.locate_index import index_for
 from grid_app.places.location import Location, Place
 from grid_app.platform.errors import InvalidInput
 from grid_app.platform.text import number
@@ -93,15 +93,14 @@ INDEX_MIN_POINTS = 200
 
 def locate_many(session: Session, lons, lats, snap_m: float) -> list[Location]:
     """Locate WGS84 points (already validated); order is kept."""
-    index = ready_index(session) if len(lons) >= INDEX_MIN_POINTS else None
-    if index is not None:
-        return locate_with_index(session, lons, lats, snap_m, index)
-    return locate_with_sql(session, lons, lats, snap_m)  # a small batch, or the index is still being built
+    if len(lons) >= INDEX_MIN_POINTS:
+        return locate_with_index(session, lons, lats, snap_m)
+    return locate_with_sql(session, lons, lats, snap_m)
 
 
-def locate_with_index(session: Session, lons, lats, snap_m: float, index: LocateIndex | None = None) -> list[Location]:
-    """Locate through the in-process STRtree index of the hierarchy (built now when not given)."""
-    index = index or index_for(session)
+def locate_with_index(session: Session, lons, lats, snap_m: float) -> list[Location]:
+    """Locate through the in-process STRtree index of the hierarchy."""
+    index = index_for(session)
     grid, snapped, area, building = index.locate(lons, lats, snap_m)
     g, a, b = index.grids, index.areas, index.buildings
     # Index -1 picks the trailing None: no branch per point.

@@ -7,7 +7,6 @@ STRtree queries instead of one index probe per point per layer, which is what ma
 """
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 
@@ -21,7 +20,6 @@ from grid_app.network.model import metric_crs_for
 from grid_app.network.store import versions
 from grid_app.places.location import Place
 
-logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _cache: dict = {}
 
@@ -109,54 +107,12 @@ def _layer(session: Session, sql: str) -> Layer:
 
 def index_for(session: Session) -> LocateIndex:
     """The index for the current hierarchy (built once per hierarchy version and database)."""
-    key = _key(session)
+    key = (str(session.get_bind().engine.url), versions(session, ("hierarchy",)))
     with _lock:
         found = _cache.get(key)
     if found is None:
         found = LocateIndex(session)
-        _keep(key, found)
-    return found
-
-
-def ready_index(session: Session) -> LocateIndex | None:
-    """The index for the current hierarchy when it is built; else None, and it is being built in the background.
-
-    A city's index takes seconds to build (301k buildings: 4 s): the first batches of a new process or of
-    a new hierarchy are answered by PostGIS meanwhile instead of waiting for it."""
-    with _lock:
-        found = _cache.get(_key(session))
-        start = found is None and not _building
-        if start:
-            _building.append(True)
-    if start:
-        engine = session.get_bind().engine
-        threading.Thread(target=_build_in_background, args=(engine,), name="locate-index", daemon=True).start()
-    return found
-
-
-_building: list = []  # non-empty while a background build runs
-
-
-def _build_in_background(engine) -> None:
-    try:
-        with Session(engine) as session:
-            key = _key(session)  # of the data this build reads
-            with _lock:
-                if key in _cache:
-                    return
-            _keep(key, LocateIndex(session))
-    except Exception:  # noqa: BLE001  (batches keep being answered by PostGIS; the next one tries again)
-        logger.exception("building the locate index failed")
-    finally:
         with _lock:
-            _building.clear()
-
-
-def _key(session: Session) -> tuple:
-    return str(session.get_bind().engine.url), versions(session, ("hierarchy",))
-
-
-def _keep(key: tuple, index: LocateIndex) -> None:
-    with _lock:
-        _cache.clear()  # one generation: the previous hierarchy is out of date
-        _cache[key] = index
+            _cache.clear()  # one generation: the previous hierarchy is out of date
+            _cache[key] = found
+    return found
