@@ -102,13 +102,11 @@ def locate_with_index(session: Session, lons, lats, snap_m: float) -> list[Locat
     """Locate through the in-process STRtree index of the hierarchy."""
     index = index_for(session)
     grid, snapped, area, building = index.locate(lons, lats, snap_m)
-    g, a, b = index.grids, index.areas, index.buildings
-    # Index -1 picks the trailing None: no branch per point.
-    grids, parents = g.places + [None], (g.parents or []) + [None]
-    areas, buildings = a.places + [None], b.places + [None]
+    g = index.grids
     snapped = np.where(grid >= 0, snapped, np.nan).tolist()
-    return [Location(parents[gi], grids[gi], areas[ai], buildings[bi], None if sm != sm else sm)
-            for gi, sm, ai, bi in zip(grid.tolist(), snapped, area.tolist(), building.tolist())]
+    return [Location(*places, None if sm != sm else sm) for *places, sm in zip(
+        g.parents_at(grid), g.places_at(grid), index.areas.places_at(area), index.buildings.places_at(building),
+        snapped)]
 
 
 def locate_with_sql(session: Session, lons, lats, snap_m: float) -> list[Location]:

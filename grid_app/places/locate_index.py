@@ -7,6 +7,7 @@ STRtree queries instead of one index probe per point per layer, which is what ma
 """
 from __future__ import annotations
 
+import base64
 import threading
 from dataclasses import dataclass
 
@@ -32,8 +33,15 @@ class Layer:
     codes: np.ndarray
     names: np.ndarray
     tree: shapely.STRtree
-    places: list
-    parents: list | None = None  # grids: their community's Place
+    parents: tuple | None = None  # grids: their community's ids, codes and names
+
+    def places_at(self, at: np.ndarray) -> list:
+        """The Place at each index, None at -1 (made for the indices asked only: a city has 301k buildings)."""
+        return _places(at, self.ids, self.codes, self.names)
+
+    def parents_at(self, at: np.ndarray) -> list:
+        """The parent Place at each index, None at -1."""
+        return _places(at, *self.parents) if self.parents is not None else [None] * len(at)
 
     def covering(self, points: np.ndarray) -> np.ndarray:
         """Index of the smallest-code polygon covering each point, -1 where none does."""
@@ -50,14 +58,17 @@ class Layer:
         return best
 
 
+_WKB = "encode(ST_AsBinary({}), 'base64')"
+
+
 class LocateIndex:
     """Grids, residential areas and buildings of the database, for batch locating."""
 
     def __init__(self, session: Session):
-        self.grids = _layer(session, "SELECT g.id, g.code, g.name, ST_AsBinary(g.geom), c.id, c.code, c.name "
+        self.grids = _layer(session, f"SELECT g.id, g.code, g.name, {_WKB.format('g.geom')}, c.id, c.code, c.name "
                                      "FROM grid g JOIN community c ON c.id = g.community_id ORDER BY g.code")
-        self.areas = _layer(session, "SELECT id, code, name, ST_AsBinary(geom) FROM residential_area ORDER BY code")
-        self.buildings = _layer(session, "SELECT id, code, name, ST_AsBinary(geom) FROM building ORDER BY code")
+        self.areas = _layer(session, f"SELECT id, code, name, {_WKB.format('geom')} FROM residential_area ORDER BY code")
+        self.buildings = _layer(session, f"SELECT id, code, name, {_WKB.format('geom')} FROM building ORDER BY code")
         polys = self.grids.tree.geometries
         if len(polys):
             lon, lat = shapely.get_coordinates(shapely.centroid(shapely.union_all(shapely.envelope(polys))))[0]
@@ -96,13 +107,24 @@ class LocateIndex:
 
 
 def _layer(session: Session, sql: str) -> Layer:
-    rows = session.execute(text(sql)).all()
-    geoms = shapely.from_wkb([bytes(r[3]) for r in rows]) if rows else np.array([], dtype=object)
-    # Place objects made once per feature, so a batch only picks them (no per-point allocation).
-    places = [Place(r[0], r[1], r[2]) for r in rows]
-    parents = [Place(r[4], r[5], r[6]) for r in rows] if rows and len(rows[0]) > 4 else None
-    return Layer(np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows], dtype=object),
-                 np.array([r[2] for r in rows], dtype=object), shapely.STRtree(geoms), places, parents)
+    # The DB-API cursor and base64: SQLAlchemy's rows and psycopg2's hex-encoded bytea made a city's
+    # 301k buildings take 1.4 s of the index's 3.8 s to arrive, base64 through the bare cursor 0.45 s.
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    geoms = shapely.from_wkb([base64.b64decode(r[3]) for r in rows]) if rows else np.array([], dtype=object)
+    column = lambda i, dtype=object: np.array([r[i] for r in rows], dtype=dtype)  # noqa: E731
+    parents = (column(4, np.int64), column(5), column(6)) if rows and len(rows[0]) > 4 else None
+    return Layer(column(0, np.int64), column(1), column(2), shapely.STRtree(geoms), parents)
+
+
+def _places(at: np.ndarray, ids: np.ndarray, codes: np.ndarray, names: np.ndarray) -> list:
+    unique, inverse = np.unique(np.asarray(at, dtype=np.int64), return_inverse=True)
+    made = [Place(int(ids[i]), codes[i], names[i]) if i >= 0 else None for i in unique.tolist()]
+    return [made[i] for i in inverse.ravel().tolist()]
 
 
 def index_for(session: Session) -> LocateIndex:
