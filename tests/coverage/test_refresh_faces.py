@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 from grid_app.coverage import prepared
 from grid_app.coverage import service as coverage_service
 from grid_app.coverage.faces import FaceIndex
@@ -13,19 +11,11 @@ from grid_app.network.store import read_network_file, replace_network
 from grid_app.places.importer import import_files
 
 from .test_coverage_service import SPEED, covered_layers, street_network
+from .test_prepared_cache import cache_dir  # noqa: F401  (fixture)
 
 
 def _refuse(*_args):
     raise AssertionError("a request built the face index: the coverage job should have")
-
-
-@pytest.fixture()
-def cache_dir(tmp_path, monkeypatch):
-    """The disk cache in a folder of this test, and an empty in-process cache."""
-    folder = tmp_path / "network-cache"
-    monkeypatch.setattr(prepared, "disk_dir", str(folder))
-    monkeypatch.setattr(prepared, "_cache", {})
-    return folder
 
 
 def test_coverage_job_stores_the_face_index(session, cache_dir, monkeypatch, tmp_path):
