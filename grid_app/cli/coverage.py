@@ -61,7 +61,11 @@ def refresh_coverage() -> None:
 @grid_cli.command("seed-tiles")
 def seed_tiles_cmd():
     """Render the crowded low-zoom map tiles ahead now (the coverage job does it after each pass)."""
+    from grid_app.coverage.refresh import try_lock
     from grid_app.maps.tile_seed import seed
+    if not try_lock(db.session):  # the job replaces the same rows; it renders them with its results
+        click.echo("tiles: the coverage job is running and renders them; nothing done")
+        return
     count = seed(db.session, current_app.config["WALK_SPEED_M_S"], gcj02=base_map_gcj02())
     db.session.commit()
     click.echo(f"tiles: {count} crowded overview tiles rendered ahead")

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from pyproj import Transformer
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from grid_app.network.model import metric_crs_for

@@ -68,3 +68,20 @@ def test_the_coverage_job_renders_them_with_its_results(covered, monkeypatch):  
             served = vector_tiles.tile(covered, layer, z, x, y, visible=None, params=params)
         assert statements == [] and served == vector_tiles.tile(covered, layer, z, x, y, visible=None,
                                                                 params=params, seeded=False)
+
+
+def test_the_command_renders_them_unless_the_job_is_running(cli, session, monkeypatch):
+    from grid_app.coverage.refresh import LOCK_KEY
+    from grid_app.extensions import db
+    monkeypatch.setattr(tile_seed, "SEED_MIN_BUILDINGS", 1)
+    with db.engine.connect() as job:  # a coverage job elsewhere holds its lock: it replaces the same rows
+        job.execute(select(func.pg_advisory_lock(LOCK_KEY)))
+        try:
+            busy = cli.invoke(args=["grid", "seed-tiles"])
+        finally:
+            job.execute(select(func.pg_advisory_unlock(LOCK_KEY)))
+    assert busy.exit_code == 0 and "nothing done" in busy.output
+    assert session.scalar(select(func.count()).select_from(TileSeed)) == 0
+    done = cli.invoke(args=["grid", "seed-tiles"])
+    assert done.exit_code == 0 and "rendered ahead" in done.output
+    assert session.scalar(select(func.count()).select_from(TileSeed)) > 0
