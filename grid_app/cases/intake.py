@@ -6,16 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, bindparam, column, select, text
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.util import ClauseAdapter
 
-from grid_app.access.scope import case_act_clause, case_read_clause, require_may_log
-from grid_app.cases import category_cache, clock, photos, workflow
-from grid_app.models import CHANNELS, OPEN_STATES, Case, Category, User
+from grid_app.access.scope import require_may_log
+from grid_app.cases import category_cache, clock, intake_sql, photos, workflow
+from grid_app.models import CHANNELS, Case, Category, User
 from grid_app.places import locate
 from grid_app.platform.errors import Conflict, InvalidInput
 from grid_app.platform.text import number, optional_text
@@ -29,10 +26,6 @@ SEVERITIES = (1, 3)  # lowest and highest; 3 starts a case at community level (w
 # The reporter's contact details (the API's name/phone/email, and what Open311 clients send), with length limits.
 CONTACT_FIELDS = {"name": 100, "phone": 30, "email": 254, "first_name": 100, "last_name": 100,
                   "device_id": 100, "account_id": 100}
-DUPLICATE_RADIUS_M = 50
-DUPLICATE_DAYS = 7
-DUPLICATE_SHOWN = 10  # newest first
-DUPLICATE_CANDIDATES = 50  # the nearest open cases looked at: bounds the work at a crowded spot
 
 
 @dataclass(frozen=True)
@@ -114,27 +107,9 @@ def _optional_int(value, name: str, lo: int, hi: int) -> int | None:
     return None if number is None else int(number)
 
 
-# The statements every case logged runs are built once: building them anew (expressions and their
-# cache keys) cost each case about 1.5 ms of CPU, measured in-process over 200 intakes.
+# Built once: building statements anew (expressions and their cache keys) cost each case about 1.5 ms of
+# CPU, measured in-process over 200 intakes (the insert and read-back are built once too: intake_sql).
 _BY_KEY = select(Case).where(Case.idempotency_key == bindparam("key"))
-
-
-# Columns of a new case taken from where its point lies; the others come from the request.
-_PLACE_COLUMNS = ("street_code", "community_id", "grid_id", "residential_area_id", "building_id", "snapped_m")
-_CASE_COLUMNS = [c.name for c in Case.__table__.c if c.name != "id"]
-
-
-def _insert_value(name: str) -> str:
-    """The SQL value of one column of a new case, in the insert from the located point."""
-    if name == "geom":
-        return "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
-    if name == "snapped_m":
-        return "CASE WHEN loc.grid_id IS NULL THEN NULL ELSE loc.snapped_m END"
-    return f"loc.{name}" if name in _PLACE_COLUMNS else f":{name}"
-
-
-UNLOCATED_NOTE = "unlocated: held for triage"
-PLACE_KINDS = ("community", "grid", "residential_area", "building")
 
 
 @dataclass(frozen=True)
@@ -185,7 +160,7 @@ def log_case(session: Session, user: User | None, data: CaseInput, uploads: list
     if user is not None:
         require_may_log(user)
     checked = photos.check_photos(uploads)  # before anything is stored
-    row = session.execute(_statement(_INSERT, read_for), _values(data, user, snap_m)).one_or_none()
+    row = intake_sql.insert(session, read_for, _values(data, user, snap_m))
     if row is None:
         # A replay of a stored key is rare: the insert finds it (ON CONFLICT), with no look-up before every case.
         existing = _by_key(session, data.idempotency_key, user)
@@ -195,8 +170,7 @@ def log_case(session: Session, user: User | None, data: CaseInput, uploads: list
         if fresh is None:
             raise Conflict("this idempotency_key is being used by another request; try again", code="key_in_use")
         # The category changed since it was read: the case is logged with it as it is now.
-        row = session.execute(_statement(_INSERT, read_for),
-                              _values(replace(data, category=fresh), user, snap_m)).one_or_none()
+        row = intake_sql.insert(session, read_for, _values(replace(data, category=fresh), user, snap_m))
         if row is None:
             raise Conflict("the category or this idempotency_key changed meanwhile; try again", code="key_in_use")
     case = row[0]
@@ -223,7 +197,7 @@ def _values(data: CaseInput, user: User | None, snap_m: float) -> dict:
         resolve_by=now + timedelta(hours=sum(hours[s] for s in workflow.STEPS)),
         created_at=now, updated_at=now, closed_at=None, rating=None, reopen_count=0, merged_into_id=None,
         version=1, published=False, handler_id=None, hidden_at=None, redacted_at=None, visit_id=None,
-        unlocated_note=UNLOCATED_NOTE, category_code=category.code, category_level=category.default_level,
+        unlocated_note=intake_sql.UNLOCATED_NOTE, category_code=category.code, category_level=category.default_level,
         category_hours=hours)
 
 
@@ -246,7 +220,7 @@ _CATEGORY_NOW = select(Category.id, Category.default_level, Category.deadline_ho
 
 def read_back(session: Session, case: Case, user: User) -> ReadBack:
     """A stored case's places, whether the user may act on it and its possible duplicates, in one statement."""
-    return _read_back_of(session.execute(_statement(_READ, user), {"case_id": case.id}).one())
+    return _read_back_of(intake_sql.read(session, case.id, user))
 
 
 def possible_duplicates(session: Session, case: Case, user: User) -> list[Duplicate]:
@@ -270,119 +244,6 @@ def _by_key(session: Session, key: str, user: User | None) -> Case | None:
 
 def _read_back_of(row) -> ReadBack:
     places = {kind: ({"code": getattr(row, f"{kind}_code"), "name": getattr(row, f"{kind}_name")}
-                     if getattr(row, f"{kind}_code") is not None else None) for kind in PLACE_KINDS}
+                     if getattr(row, f"{kind}_code") is not None else None) for kind in intake_sql.PLACE_KINDS}
     duplicates = [Duplicate(*d) for d in zip(row.dup_ids or (), row.dup_texts or (), row.dup_times or ())]
     return ReadBack(places, bool(row.may_act), duplicates)
-
-
-# Statements by kind and by everything the scope clauses read from the reader (a change of role or
-# place makes a new one): the scope is compiled in once per user, as users are few and cases many.
-_INSERT, _READ = "insert", "read"
-_STATEMENTS: dict[tuple, object] = {}
-_STATEMENTS_MAX = 4096
-
-
-def _statement(kind: str, reader: User | None):
-    """The insert (with or without a read-back) or the read-back of a stored case, for this reader."""
-    key = (kind,) if reader is None else (kind, reader.id, reader.role, reader.community_id, reader.street_id)
-    found = _STATEMENTS.get(key)
-    if found is None:
-        if len(_STATEMENTS) >= _STATEMENTS_MAX:
-            _STATEMENTS.clear()
-        found = _STATEMENTS[key] = _insert_statement(reader) if kind == _INSERT else _read_statement(reader)
-    return found
-
-
-_READ_BACK_COLUMNS = [column(f"{kind}_{part}", String) for kind in PLACE_KINDS for part in ("code", "name")] + [
-    column("may_act", Boolean), column("dup_ids", ARRAY(Integer)), column("dup_texts", ARRAY(Text)),
-    column("dup_times", ARRAY(DateTime(timezone=True)))]
-
-
-def _insert_statement(reader: User | None):
-    """Locate, insert the case and its `collect` event, answer the case row (and the reader's read-back).
-
-    One round trip, no flush, no savepoint. A request with the same key that won the race makes the
-    insert a no-op and the statement answers no row. The case comes back in the model's column order
-    (the table's differs: later migrations added columns last).
-    """
-    columns = ", ".join("ST_AsEWKB(nc.geom) AS geom" if c.name == "geom" else f"nc.{c.name}"
-                        for c in Case.__table__.c)
-    if reader is not None:
-        columns += ", " + ", ".join(f"loc.{kind}_{part}" for kind in PLACE_KINDS for part in ("code", "name"))
-        columns += ", " + _scoped_read_back(reader)
-    sql = text(f"""
-WITH pts AS (SELECT 1 AS i, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
-loc AS ({locate.LOCATED_SELECT}),
-ins AS (
-    INSERT INTO case_record ({", ".join(_CASE_COLUMNS)})
-    SELECT {", ".join(_insert_value(name) for name in _CASE_COLUMNS)} FROM loc
-    -- the category as it was read (intake may use a copy kept for a few seconds): still so, or nothing is stored
-    WHERE EXISTS (SELECT 1 FROM category k WHERE k.id = :category_id AND k.code = :category_code AND k.active
-                  AND k.default_level = :category_level AND k.deadline_hours = :category_hours)
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING *
-), ev AS (
-    INSERT INTO case_event (case_id, action, actor_id, at, to_state, to_level, note, street_code)
-    SELECT id, 'collect', reporter_id, created_at, state, level,
-           CASE WHEN grid_id IS NULL THEN :unlocated_note END, street_code
-    FROM ins
-)
-SELECT {columns}
-FROM ins nc CROSS JOIN loc {_duplicates_join(reader) if reader is not None else ""}
-""").bindparams(bindparam("reporter_contact", type_=Case.__table__.c.reporter_contact.type),
-                 bindparam("category_hours", type_=Category.__table__.c.deadline_hours.type))
-    textual = sql.columns(*Case.__table__.c, *(_READ_BACK_COLUMNS if reader is not None else ()))
-    extra = [textual.selected_columns[c.name] for c in _READ_BACK_COLUMNS] if reader is not None else []
-    return select(Case, *extra).from_statement(textual)
-
-
-def _read_statement(reader: User):
-    """The read-back of a stored case."""
-    names = ", ".join(f"{alias}.code AS {kind}_code, {alias}.name AS {kind}_name"
-                      for kind, alias in zip(PLACE_KINDS, ("co", "g", "ra", "b")))
-    return text(f"""
-SELECT {names}, {_scoped_read_back(reader)}
-FROM case_record nc
-LEFT JOIN community co ON co.id = nc.community_id
-LEFT JOIN grid g ON g.id = nc.grid_id
-LEFT JOIN residential_area ra ON ra.id = nc.residential_area_id
-LEFT JOIN building b ON b.id = nc.building_id
-{_duplicates_join(reader)}
-WHERE nc.id = :case_id""")
-
-
-def _scoped_read_back(reader: User) -> str:
-    """The read-back's own columns over the case `nc`: may the reader act on it, its duplicates."""
-    act = _literal_sql(ClauseAdapter(Case.__table__.alias("nc")).traverse(case_act_clause(reader)))
-    return f"({act}) AS may_act, d.ids AS dup_ids, d.texts AS dup_texts, d.times AS dup_times"
-
-
-def _duplicates_join(reader: User) -> str:
-    """Open cases the reader may read, of the case `nc`'s category, within 50 m, in the 7 days before it."""
-    read = _literal_sql(case_read_clause(reader))
-    open_states = ", ".join(f"'{state}'" for state in OPEN_STATES)
-    # The box lets the open cases' GiST index find candidates nearest first; the geography test is the
-    # exact 50 m. At most DUPLICATE_CANDIDATES nearest are looked at, so a spot where hundreds of the same
-    # case pile up (a flood, a mass report) costs no more than any other. A case this statement inserts
-    # is not visible to it: it is excluded anyway.
-    return f"""LEFT JOIN LATERAL (
-    SELECT array_agg(x.id) AS ids, array_agg(x.description) AS texts, array_agg(x.created_at) AS times
-    FROM (SELECT near.id, near.description, near.created_at FROM (
-              SELECT case_record.id, case_record.description, case_record.created_at, case_record.geom
-              FROM case_record
-              WHERE case_record.id <> nc.id AND case_record.category_id = nc.category_id
-                AND case_record.state IN ({open_states})
-                AND case_record.created_at >= nc.created_at - make_interval(days => {DUPLICATE_DAYS})
-                AND case_record.created_at <= nc.created_at
-                AND case_record.geom && ST_Expand(nc.geom, {DUPLICATE_RADIUS_M} / (111000.0 * cos(radians(
-                    LEAST(abs(ST_Y(nc.geom)), 89.0)))))
-                AND ({read})
-              ORDER BY case_record.geom <-> nc.geom LIMIT {DUPLICATE_CANDIDATES}) near
-          WHERE ST_DWithin(near.geom::geography, nc.geom::geography, {DUPLICATE_RADIUS_M})
-          ORDER BY near.created_at DESC LIMIT {DUPLICATE_SHOWN}) x
-) d ON true"""
-
-
-def _literal_sql(clause) -> str:
-    # The scope holds only ids and codes read from the user's row (integers, short codes): safe as literals.
-    return str(clause.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from grid_app.cases import dates, indicators, intake, transitions, workflow
+from grid_app.cases import dates, indicators, intake, intake_sql, transitions, workflow
 from grid_app.cases.moderation import MAX_REASON
 from grid_app.config import Defaults
 from grid_app.models.care import VISIT_KINDS
@@ -97,8 +97,8 @@ OPERATIONS = [
     ("/api/v1/me", "get", "The caller and their scope", [], None, "200", True),
     ("/api/v1/cases", "get", "Cases in the caller's scope", CASE_FILTERS, None, "200", True),
     ("/api/v1/cases", "post", "Log a case (JSON, or multipart with up to 3 photos); possible_duplicates in the answer: "
-     f"the {intake.DUPLICATE_SHOWN} newest of the {intake.DUPLICATE_CANDIDATES} nearest open cases of its category "
-     f"within {intake.DUPLICATE_RADIUS_M} m logged in the {intake.DUPLICATE_DAYS} days before", [], CASE_INPUT, "201",
+     f"the {intake_sql.DUPLICATE_SHOWN} newest of the {intake_sql.DUPLICATE_CANDIDATES} nearest open cases of its category "
+     f"within {intake_sql.DUPLICATE_RADIUS_M} m logged in the {intake_sql.DUPLICATE_DAYS} days before", [], CASE_INPUT, "201",
      True),
     ("/api/v1/cases/{case_id}", "get", "One case with the caller's possible actions", CASE_ID, None, "200", True),
     ("/api/v1/cases/{case_id}/transitions", "post", "Apply a workflow action", CASE_ID, TRANSITION, "200", True),

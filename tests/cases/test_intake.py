@@ -145,7 +145,7 @@ def test_possible_duplicates_nearby(login):
 
 def test_possible_duplicates_at_a_crowded_spot_are_the_newest_of_the_nearest(login, session):
     """Sixty open cases along 41 m: the 10 newest of the 50 nearest are shown; closed and farther ones are not."""
-    from grid_app.cases.intake import DUPLICATE_CANDIDATES, DUPLICATE_SHOWN
+    from grid_app.cases.intake_sql import DUPLICATE_CANDIDATES, DUPLICATE_SHOWN
     client = login("worker")
     crowd = [client.post("/api/v1/cases", json=form(100 + 0.7 * k, 300)).get_json()["id"] for k in range(60)]
     closed = client.post("/api/v1/cases", json=form(100, 300)).get_json()["id"]

@@ -5,10 +5,10 @@ import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from grid_app.access import accounts
-from grid_app.cases import intake
+from grid_app.cases import intake, intake_sql
 from grid_app.extensions import db
 from grid_app.models import Case, CaseEvent
 from grid_app.platform.errors import Conflict
@@ -18,7 +18,8 @@ from ..statements import statements_run
 from .helpers import jpeg, log_case, new_key
 
 # auth (token + user), category (none while the process keeps it: cases/category_cache.py), and one statement:
-# the located case with its event and the read-back (places, may act, duplicates); nothing after the commit.
+# the located case with its event and the read-back (places, may act, duplicates), run by name as prepared on
+# the connection (PREPARE once per connection and role); nothing after the commit.
 # A new statement here costs every case logged: raise it knowingly.
 INTAKE_STATEMENTS = 3
 
@@ -42,12 +43,45 @@ def bearer(session, users):
 
 
 def test_bearer_intake_stays_within_its_statement_budget(client, bearer, session):
+    assert client.post("/api/v1/cases", json=body(x=120), headers=bearer).status_code == 201  # kept, prepared
     with counted() as statements:
         res = client.post("/api/v1/cases", json=body(), headers=bearer)
     assert res.status_code == 201
     assert len(statements) <= INTAKE_STATEMENTS, "\n".join(s.split("\n")[0][:100] for s in statements)
+    assert sum(s.startswith("EXECUTE grid_") for s in statements) == 1
     assert session.scalar(select(func.count()).select_from(CaseEvent).where(
         CaseEvent.case_id == res.get_json()["id"], CaseEvent.action == "collect")) == 1
+
+
+def test_the_insert_is_prepared_once_and_then_reuses_its_plan(client, bearer, session, users):
+    """Planning the insert was a third of the server's work per case: after a few runs a generic plan is kept."""
+    with counted() as statements:
+        for x in range(110, 230, 10):
+            assert client.post("/api/v1/cases", json=body(x=x), headers=bearer).status_code == 201
+    assert sum(s.startswith("PREPARE") for s in statements) <= 1
+    prepared, _ = intake_sql._statement("insert", intake_sql.scope_of(users["worker"]))
+    generic, custom = session.execute(text(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = :name"),
+        {"name": prepared.name}).one()
+    assert generic >= 6 and custom <= 6, (generic, custom)
+
+
+def test_workers_share_one_insert_and_each_reads_back_in_their_own_scope(client, session, users):
+    """One prepared insert for every worker; the duplicates and actions answered are still the reader's own."""
+    bearers = {}
+    for role in ("worker", "worker_a2"):
+        token, _ = accounts.issue_token(session, users[role], "cost-test")
+        bearers[role] = {"Authorization": f"Bearer {token}"}
+    session.commit()
+    assert intake_sql._statement("insert", intake_sql.scope_of(users["worker"])) is \
+        intake_sql._statement("insert", intake_sql.scope_of(users["worker_a2"]))
+    mine = client.post("/api/v1/cases", json=body(), headers=bearers["worker"]).get_json()
+    theirs = client.post("/api/v1/cases", json=body(x=155), headers=bearers["worker_a2"]).get_json()
+    assert theirs["grid"] == mine["grid"] and theirs["grid"]["code"] != users["worker_a2"].grids[0].code
+    assert theirs["possible_duplicates"] == [] and theirs["actions"] == []  # A1's case and grid are not theirs
+    again = client.post("/api/v1/cases", json=body(x=160), headers=bearers["worker"]).get_json()
+    assert [d["id"] for d in again["possible_duplicates"]] == [theirs["id"], mine["id"]]
+    assert again["actions"]
 
 
 def test_intake_answer_is_the_case_as_read_back(client, bearer, session):
