@@ -160,8 +160,8 @@ def log_case(session: Session, user: User | None, data: CaseInput, uploads: list
     if user is not None:
         require_may_log(user)
     checked = photos.check_photos(uploads)  # before anything is stored
-    row = intake_sql.insert(session, read_for, _values(data, user, snap_m))
-    if row is None:
+    stored = intake_sql.insert(session, read_for, _values(data, user, snap_m))
+    if stored is None:
         # A replay of a stored key is rare: the insert finds it (ON CONFLICT), with no look-up before every case.
         existing = _by_key(session, data.idempotency_key, user)
         if existing is not None:
@@ -170,10 +170,10 @@ def log_case(session: Session, user: User | None, data: CaseInput, uploads: list
         if fresh is None:
             raise Conflict("this idempotency_key is being used by another request; try again", code="key_in_use")
         # The category changed since it was read: the case is logged with it as it is now.
-        row = intake_sql.insert(session, read_for, _values(replace(data, category=fresh), user, snap_m))
-        if row is None:
+        stored = intake_sql.insert(session, read_for, _values(replace(data, category=fresh), user, snap_m))
+        if stored is None:
             raise Conflict("the category or this idempotency_key changed meanwhile; try again", code="key_in_use")
-    case = row[0]
+    case, row = stored
     set_committed_value(case, "photos", [])  # a new case: its photos are the ones committed below
     if also_write is not None:
         also_write(case)
