@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import URL, bindparam, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from grid_app.models import Category
@@ -17,7 +17,7 @@ from grid_app.models import Category
 KEEP_S = 30.0
 
 _ACTIVE = select(*Category.__table__.c).where(Category.code == bindparam("code"), Category.active)
-_kept: dict[tuple[str, str], tuple[float, Category]] = {}
+_kept: dict[tuple[URL, str], tuple[float, Category]] = {}
 _lock = threading.Lock()
 
 
@@ -48,7 +48,8 @@ def forget(session: Session, code: str) -> None:
         _kept.pop((_database_of(session), code), None)
 
 
-def _database_of(session: Session) -> str:
+def _database_of(session: Session) -> URL:
     # Tests and scripts open several databases in one process; category ids differ between them.
+    # (The URL itself is the key: rendering it as text cost more than the rest of the look-up.)
     bind = session.get_bind()
-    return getattr(bind, "engine", bind).url.render_as_string(hide_password=True)
+    return getattr(bind, "engine", bind).url
