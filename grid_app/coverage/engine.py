@@ -9,7 +9,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
-from grid_app.coverage.augment import augment
+from grid_app.coverage.augment import Augmented, augment
 from grid_app.coverage.graph import MIN_WEIGHT_M, Snaps, WalkGraph
 
 
@@ -21,9 +21,10 @@ def _check_limit(limit_m: float) -> None:
 class PreparedHomes:
     """The graph split at the homes once; each facility type then only adds start arcs."""
 
-    def __init__(self, graph: WalkGraph, home_snaps: Snaps) -> None:
+    def __init__(self, graph: WalkGraph, home_snaps: Snaps, split: Augmented | None = None) -> None:
+        """`split`: the graph already split at these homes (the disk cache's), else split here (a second at 1M edges)."""
         self.homes = home_snaps
-        self.aug = augment(graph, [home_snaps])
+        self.aug = split if split is not None else augment(graph, [home_snaps])
         self.length_m = graph.network.length_m
         # Pieces ordered by (edge, t0) so a facility's piece is one searchsorted away.
         self._order = np.lexsort((self.aug.piece_t0, self.aug.piece_edge))

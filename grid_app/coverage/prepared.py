@@ -103,7 +103,7 @@ def _code(*names: str) -> str:
 
 def _network_code() -> str:
     return _code("grid_app.network.model", "grid_app.network.store", "grid_app.coverage.graph", __name__,
-                 "grid_app.coverage.prepared_arrays")
+                 "grid_app.coverage.prepared_arrays", "grid_app.coverage.augment")
 
 
 def _from_disk(slot: disk_cache.Slot) -> PreparedNetwork | None:
@@ -118,8 +118,8 @@ def _from_disk(slot: disk_cache.Slot) -> PreparedNetwork | None:
         if not len(homes.building_id) == len(homes.residents) == len(snaps) or (
                 len(snaps) and snaps.edge.max() >= graph.network.n_edges):
             raise ValueError("homes do not match the network")
-        # The home split is not stored: it is cheap next to the rest, and its class belongs to the engine.
-        built = PreparedNetwork(slot.stamp, graph, homes, PreparedHomes(graph, snaps), slot.database)
+        split = prepared_arrays.augmented_from(a, "homes.split", graph, len(snaps))
+        built = PreparedNetwork(slot.stamp, graph, homes, PreparedHomes(graph, snaps, split), slot.database)
     except (KeyError, ValueError, TypeError, IndexError) as exc:
         disk_cache.log.warning("ignoring cache file %s: %s", slot.path("network"), exc)
         return None
@@ -131,6 +131,7 @@ def _to_disk(slot: disk_cache.Slot, net: PreparedNetwork) -> None:
     try:
         arrays = {**prepared_arrays.network_arrays(net.graph.network), **prepared_arrays.graph_arrays(net.graph),
                   **prepared_arrays.snaps_arrays("homes", net.homes.snaps),
+                  **prepared_arrays.augmented_arrays("homes.split", net.prepared.aug),
                   "homes.building_id": net.homes.building_id, "homes.residents": net.homes.residents}
     except TypeError as exc:
         disk_cache.log.warning("prepared network not cached: %s", exc)

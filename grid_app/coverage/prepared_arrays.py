@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 from scipy import sparse
 
+from grid_app.coverage.augment import Augmented
 from grid_app.coverage.faces import FaceIndex
 from grid_app.coverage.graph import Snaps, WalkGraph
 from grid_app.network.model import WalkNetwork
@@ -82,6 +83,29 @@ def snaps_arrays(prefix: str, snaps: Snaps) -> dict[str, np.ndarray]:
 def snaps_from(a: dict[str, np.ndarray], prefix: str) -> Snaps:
     """The Snaps of snaps_arrays."""
     return Snaps(a[f"{prefix}.edge"], a[f"{prefix}.frac"], a[f"{prefix}.access_m"])
+
+
+_PIECES = ("piece_a", "piece_b", "piece_edge", "piece_t0", "piece_t1", "piece_len", "piece_two_way")
+
+
+def augmented_arrays(prefix: str, aug: Augmented) -> dict[str, np.ndarray]:
+    """A graph split at one set of points (the homes): its routing matrix, point nodes and pieces."""
+    if len(aug.point_node) != 1 or aug.base_node is not None or (aug.source_node[0] >= 0).any():
+        raise TypeError("only a whole graph split at one set of points, without start nodes, is stored")
+    return {**csr_arrays(f"{prefix}.csr", aug.csr), f"{prefix}.n_base": np.asarray(aug.n_base, dtype=np.int64),
+            f"{prefix}.point_node": aug.point_node[0], **{f"{prefix}.{name}": getattr(aug, name) for name in _PIECES}}
+
+
+def augmented_from(a: dict[str, np.ndarray], prefix: str, graph: WalkGraph, n_points: int) -> Augmented:
+    """The Augmented of augmented_arrays, checked against the graph and the points it was split at."""
+    csr = csr_from(a, f"{prefix}.csr")
+    pieces = [a[f"{prefix}.{name}"] for name in _PIECES]
+    point_node = a[f"{prefix}.point_node"]
+    n_base = int(a[f"{prefix}.n_base"])
+    if n_base != graph.network.n_nodes or len(point_node) != n_points or len({len(p) for p in pieces}) != 1 or (
+            csr.shape[0] != n_base + int((point_node >= 0).sum())):
+        raise ValueError(f"{prefix}: the split does not match the network and its points")
+    return Augmented(csr, n_base, [point_node], [np.full(n_points, -1, dtype=np.int64)], *pieces)
 
 
 def faces_arrays(index: FaceIndex) -> dict[str, np.ndarray]:

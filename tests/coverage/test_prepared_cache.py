@@ -190,6 +190,29 @@ def test_stale_or_damaged_file_is_ignored_and_rewritten(district, cache_dir, mon
     assert_same(rewritten, good)
 
 
+@pytest.mark.parametrize("spoil", ["fewer_points", "other_base", "short_piece", "no_split"])
+def test_a_home_split_that_does_not_fit_is_ignored(district, cache_dir, monkeypatch, spoil):
+    """A whole, current file whose stored split of the graph at the homes does not match them: prepared again."""
+    built = prepared.prepared_network(district)
+    slot = disk_cache.Slot(str(cache_dir), built.database, built.stamp)
+    arrays = dict(disk_cache.read(slot, "network", prepared._network_code()))
+    if spoil == "fewer_points":
+        arrays["homes.split.point_node"] = arrays["homes.split.point_node"][:-1]
+    elif spoil == "other_base":
+        arrays["homes.split.n_base"] = arrays["homes.split.n_base"] + 1
+    elif spoil == "short_piece":
+        arrays["homes.split.piece_len"] = arrays["homes.split.piece_len"][:-1]
+    else:
+        del arrays["homes.split.piece_a"]
+    assert disk_cache.write(slot, "network", arrays, prepared._network_code())
+    loads = []
+    original = prepared.load_network
+    monkeypatch.setattr(prepared, "load_network", lambda s: loads.append(1) or original(s))
+    monkeypatch.setattr(prepared, "_cache", {})
+    assert_same(comparable(prepared.prepared_network(district)), comparable(built))
+    assert loads == [1]
+
+
 def test_other_versions_of_the_database_are_pruned(district, cache_dir, monkeypatch):
     built = prepared.prepared_network(district)
     old = disk_cache.Slot(str(cache_dir), built.database, "network:0@0")
