@@ -5,6 +5,8 @@ sparse matrices as their three arrays; each part comes back equal to the one tha
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import shapely
 from scipy import sparse
@@ -12,7 +14,7 @@ from scipy import sparse
 from grid_app.coverage.augment import Augmented
 from grid_app.coverage.faces import FaceIndex
 from grid_app.coverage.graph import Snaps, WalkGraph
-from grid_app.network.model import WalkNetwork
+from grid_app.network.model import LazyLines, WalkNetwork
 
 _NETWORK_ARRAYS = ("node_ids", "lon", "lat", "u", "v", "length_m", "directed", "ground")
 
@@ -25,11 +27,19 @@ def lines_arrays(prefix: str, lines: np.ndarray) -> dict[str, np.ndarray]:
 
 def lines_from(a: dict[str, np.ndarray], prefix: str) -> np.ndarray:
     """The LineStrings of lines_arrays."""
-    counts = a[f"{prefix}.n"]
-    if int(counts.sum()) != len(a[f"{prefix}.xy"]) or (len(counts) and counts.min() < 2):
+    return lines_maker(a, prefix)()
+
+
+def lines_maker(a: dict[str, np.ndarray], prefix: str) -> Callable[[], np.ndarray]:
+    """What makes the LineStrings of lines_arrays, the stored counts checked now (ValueError)."""
+    counts, xy = a[f"{prefix}.n"], a[f"{prefix}.xy"]
+    if int(counts.sum()) != len(xy) or (len(counts) and counts.min() < 2):
         raise ValueError(f"{prefix}: point counts do not match the coordinates")
-    lines = shapely.linestrings(a[f"{prefix}.xy"], indices=np.repeat(np.arange(len(counts)), counts))
-    return np.asarray(lines, dtype=object).reshape(len(counts))
+
+    def make() -> np.ndarray:
+        lines = shapely.linestrings(xy, indices=np.repeat(np.arange(len(counts)), counts))
+        return np.asarray(lines, dtype=object).reshape(len(counts))
+    return make
 
 
 def network_arrays(network: WalkNetwork) -> dict[str, np.ndarray]:
@@ -45,8 +55,9 @@ def network_arrays(network: WalkNetwork) -> dict[str, np.ndarray]:
 def network_from(a: dict[str, np.ndarray]) -> WalkNetwork:
     """The WalkNetwork of network_arrays; its geometry was checked when it was built, sizes are checked again."""
     highway = a["network.highway_values"].astype(object)[a["network.highway_codes"]]
+    geometry = LazyLines(len(a["network.geometry.n"]), lines_maker(a, "network.geometry"))  # only suggestions use them
     return WalkNetwork(**{name: a[f"network.{name}"] for name in _NETWORK_ARRAYS},
-                       geometry=lines_from(a, "network.geometry"), highway=highway, check_geometry=False)
+                       geometry=geometry, highway=highway, check_geometry=False)
 
 
 def csr_arrays(prefix: str, matrix: sparse.csr_matrix) -> dict[str, np.ndarray]:

@@ -1,6 +1,8 @@
 """The walking network: nodes (intersections / way ends) and edges with WGS84 geometry."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import InitVar, dataclass
 
 import numpy as np
@@ -37,6 +39,34 @@ def geodesic_lengths(geoms: np.ndarray) -> np.ndarray:
     return np.bincount(idx[:-1][same], weights=dist, minlength=len(geoms))
 
 
+class LazyLines:
+    """Edge geometries made on first use: a network read back from the disk cache needs them only for
+    scenario suggestions, and making a city's million LineStrings takes most of a second."""
+
+    def __init__(self, count: int, make: Callable[[], np.ndarray]) -> None:
+        self._count, self._make, self._lines = count, make, None
+        self._lock = threading.Lock()
+
+    def lines(self) -> np.ndarray:
+        """The object array of LineStrings (made once)."""
+        with self._lock:
+            if self._lines is None:
+                lines = np.asarray(self._make(), dtype=object)
+                if len(lines) != self._count:
+                    raise ValueError(f"{len(lines)} edge geometries made, expected {self._count}")
+                self._lines = lines
+        return self._lines
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return np.asarray(self.lines(), dtype=dtype)
+
+    def __getitem__(self, key):
+        return self.lines()[key]
+
+
 @dataclass
 class WalkNetwork:
     """Nodes and edges of a walkable street network; edge i runs u[i] -> v[i] along geometry[i]."""
@@ -48,7 +78,7 @@ class WalkNetwork:
     v: np.ndarray          # int64
     length_m: np.ndarray   # float64, geodesic
     directed: np.ndarray   # bool: walkable only u -> v (oneway:foot)
-    geometry: np.ndarray   # object array of WGS84 LineStrings, u first
+    geometry: np.ndarray | LazyLines  # object array of WGS84 LineStrings, u first
     highway: np.ndarray    # object array of str
     ground: np.ndarray | None = None  # bool: at ground level (not bridge/tunnel/layer); None = all
     # False only for arrays this code checked before (the prepared network's disk cache): sizes and
@@ -63,7 +93,8 @@ class WalkNetwork:
         self.v = np.asarray(self.v, dtype=np.int64)
         self.length_m = np.asarray(self.length_m, dtype=np.float64)
         self.directed = np.asarray(self.directed, dtype=bool)
-        self.geometry = np.asarray(self.geometry, dtype=object)
+        if not isinstance(self.geometry, LazyLines):
+            self.geometry = np.asarray(self.geometry, dtype=object)
         self.highway = np.asarray(self.highway, dtype=object)
         self.ground = (np.ones(len(self.u), dtype=bool) if self.ground is None
                        else np.asarray(self.ground, dtype=bool))
@@ -84,6 +115,8 @@ class WalkNetwork:
             raise ValueError("edge lengths must be finite and non-negative")
         if not check_geometry:
             return
+        if isinstance(self.geometry, LazyLines):
+            raise ValueError("edge geometries made later cannot be checked: give the LineStrings")
         if not np.all(shapely.get_type_id(self.geometry) == 1):
             raise ValueError("every edge geometry must be a LineString")
         # Ends read from the flat coordinate array: one pass, no Point object per edge (seconds at 1M edges).

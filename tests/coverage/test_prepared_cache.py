@@ -14,6 +14,7 @@ from scipy import sparse
 from grid_app.coverage import disk_cache, prepared
 from grid_app.coverage import service as coverage_service
 from grid_app.coverage.faces import FaceIndex
+from grid_app.network.model import LazyLines
 from grid_app.network.osm import load_osm
 from grid_app.network.store import read_network_file, replace_network
 
@@ -70,6 +71,7 @@ def _refuse(*_args):
 
 def assert_same(a, b, path="") -> None:
     """Deep equality of prepared objects: every attribute, arrays exactly (NaN equal to NaN), geometries exactly."""
+    a, b = (np.asarray(x) if isinstance(x, LazyLines) else x for x in (a, b))  # lines made later: as made
     if isinstance(a, np.ndarray):
         assert isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype, path
         if a.dtype == object and len(a) and isinstance(a.flat[0], shapely.Geometry):
@@ -117,6 +119,17 @@ def test_cache_gives_what_a_fresh_prepare_gives(request, session, cache_dir, mon
     assert_same(comparable(again), comparable(fresh(session, monkeypatch)))
     assert_same(comparable(again), comparable(built))
     assert built.graph.network.n_edges > 10 and again.homes.snaps.snapped.sum() == built.homes.snaps.snapped.sum()
+
+
+def test_a_cold_network_makes_its_wgs84_lines_only_when_asked(district, cache_dir, monkeypatch):
+    """Isochrones and coverage never need them; scenario suggestions do, and get the lines that were stored."""
+    built = prepared.prepared_network(district)
+    again = cold(district, monkeypatch)
+    lazy = again.graph.network.geometry
+    assert isinstance(lazy, LazyLines) and lazy._lines is None and len(lazy) == built.graph.network.n_edges
+    assert again.graph.edges_xy is not None and lazy._lines is None
+    assert shapely.equals_exact(np.asarray(lazy), built.graph.network.geometry, tolerance=0).all()
+    assert lazy[3] is lazy.lines()[3]  # made once
 
 
 def test_face_index_from_disk(session, cache_dir, monkeypatch, tmp_path):
