@@ -79,6 +79,11 @@ def _loaded_case(session: Session, row: Row) -> Case:
     return case
 
 
+def prepared_insert(reader: User | None) -> Prepared:
+    """The prepared insert this reader's intake runs: one per shape of scope, shared by a role's users."""
+    return _statement(_INSERT, None if reader is None else scope_of(reader))[0]
+
+
 def read(session: Session, case_id: int, reader: User):
     """The read-back of a stored case for this reader: places, may act, possible duplicates."""
     scope = scope_of(reader)

@@ -22,7 +22,7 @@ class PreparedHomes:
     """The graph split at the homes once; each facility type then only adds start arcs."""
 
     def __init__(self, graph: WalkGraph, home_snaps: Snaps, split: Augmented | None = None) -> None:
-        """`split`: the graph already split at these homes (the disk cache's), else split here (a second at 1M edges)."""
+        """`split`: the graph already split at these homes (the disk cache's), else split here (1 s at 1M edges)."""
         self.homes = home_snaps
         self.aug = split if split is not None else augment(graph, [home_snaps])
         self.length_m = graph.network.length_m

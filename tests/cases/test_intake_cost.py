@@ -59,7 +59,7 @@ def test_the_insert_is_prepared_once_and_then_reuses_its_plan(client, bearer, se
         for x in range(110, 230, 10):
             assert client.post("/api/v1/cases", json=body(x=x), headers=bearer).status_code == 201
     assert sum(s.startswith("PREPARE") for s in statements) <= 1
-    prepared, _ = intake_sql._statement("insert", intake_sql.scope_of(users["worker"]))
+    prepared = intake_sql.prepared_insert(users["worker"])
     generic, custom = session.execute(text(
         "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = :name"),
         {"name": prepared.name}).one()
@@ -73,8 +73,8 @@ def test_workers_share_one_insert_and_each_reads_back_in_their_own_scope(client,
         token, _ = accounts.issue_token(session, users[role], "cost-test")
         bearers[role] = {"Authorization": f"Bearer {token}"}
     session.commit()
-    assert intake_sql._statement("insert", intake_sql.scope_of(users["worker"])) is \
-        intake_sql._statement("insert", intake_sql.scope_of(users["worker_a2"]))
+    assert intake_sql.prepared_insert(users["worker"]) is intake_sql.prepared_insert(users["worker_a2"])
+    assert intake_sql.scope_of(users["worker"]).values != intake_sql.scope_of(users["worker_a2"]).values
     mine = client.post("/api/v1/cases", json=body(), headers=bearers["worker"]).get_json()
     theirs = client.post("/api/v1/cases", json=body(x=155), headers=bearers["worker_a2"]).get_json()
     assert theirs["grid"] == mine["grid"] and theirs["grid"]["code"] != users["worker_a2"].grids[0].code

@@ -15,7 +15,8 @@ def mixed_cases(session, users):
     made = []
     for i in range(24):
         reporter = users["worker"] if i % 3 else users["secretary_b"]
-        case, _ = log_case(session, reporter, x=(100, 300, 700, 900)[i % 4], y=200 + 10 * i, severity=3 if i % 5 == 0 else 1)
+        case, _ = log_case(session, reporter, x=(100, 300, 700, 900)[i % 4], y=200 + 10 * i,
+                           severity=3 if i % 5 == 0 else 1)
         made.append(case)
     for case in made[::4]:
         transitions.transition(session, users["admin"], case.id, "register", note=None, version=case.version)
