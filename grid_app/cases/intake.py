@@ -49,7 +49,8 @@ def parse_case_input(session: Session, form, channel: str = "worker") -> CaseInp
     code = optional_text(form.get("category"), "category", MAX_CODE, code="bad_category")
     if not code:
         raise InvalidInput("category is required", code="bad_category")
-    category = category_cache.active_category(session, code)
+    category = category_cache.active_category(session, code) or _category_of_stored(
+        session, code, form.get("idempotency_key"))
     if category is None:
         raise InvalidInput(f"unknown category {code!r}; see /api/v1/categories", code="bad_category")
     if form.get("lon") in (None, "") or form.get("lat") in (None, ""):
@@ -70,6 +71,17 @@ def parse_case_input(session: Session, form, channel: str = "worker") -> CaseInp
         raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", code="bad_channel")
     contact = parse_contact(form.get("contact"))
     return CaseInput(category, lon, lat, accuracy, address, description, severity, key, channel, contact)
+
+
+def _category_of_stored(session: Session, code: str, key) -> Category | None:
+    """The category of the case already stored under this key, when it has this code, else None.
+
+    A phone resending a case it logged before the category was switched off finds its case (200), as any
+    retry does, instead of being told the case failed."""
+    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        return None
+    return session.scalar(select(Category).join(Case, Case.category_id == Category.id).where(
+        Case.idempotency_key == key, Category.code == code))
 
 
 def parse_contact(value) -> dict | None:
@@ -235,7 +247,9 @@ def read_photos(session: Session, case: Case) -> None:
 
 def _by_key(session: Session, key: str, user: User | None) -> Case | None:
     case = session.scalar(_BY_KEY, {"key": key})
-    if case is not None and user is not None and case.reporter_id not in (None, user.id):
+    # A signed-in reporter replays only their own cases: a public (Open311) case has no reporter, and its
+    # key must not hand it to whoever guesses the key.
+    if case is not None and user is not None and case.reporter_id != user.id:
         raise Conflict("this idempotency_key belongs to another reporter's case", code="key_in_use")
     if case is not None and case.hidden_at is not None and (user is None or user.role != "admin"):
         raise Conflict("this idempotency_key was used by a case that is no longer shown", code="key_in_use")

@@ -6,13 +6,14 @@ import os
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from grid_app.models import Case, CasePhoto
+from grid_app.cases import category_cache
+from grid_app.models import Case, CasePhoto, Category
 
 from .. import district as d
 from ..geo import lonlat
-from .helpers import EXECUTABLE, gif, jpeg, new_key, png
+from .helpers import EXECUTABLE, gif, jpeg, log_case, new_key, png
 
 
 def form(x=100, y=300, **extra):
@@ -59,6 +60,31 @@ def test_key_of_another_reporter_is_409(login):
     assert login("worker").post("/api/v1/cases", json=body).status_code == 201
     res = login("secretary").post("/api/v1/cases", json=body)
     assert res.status_code == 409 and res.get_json()["error"] == "key_in_use"
+
+
+def test_key_of_a_case_without_reporter_is_409_for_a_signed_in_user(login, session, users):
+    """A public (Open311) case has no reporter: its key must not hand it to whoever sends the key."""
+    public, _ = log_case(session, None, x=800)
+    session.commit()
+    res = login("worker").post("/api/v1/cases", json={**form(), "idempotency_key": public.idempotency_key})
+    assert res.status_code == 409 and res.get_json()["error"] == "key_in_use"
+    assert str(public.id) not in res.get_data(as_text=True)
+
+
+def test_a_retry_after_its_category_was_switched_off_finds_its_case(login, session):
+    client = login("worker")
+    body = form()
+    first = client.post("/api/v1/cases", json=body)
+    assert first.status_code == 201
+    session.execute(update(Category).where(Category.code == body["category"]).values(active=False))
+    session.commit()
+    category_cache.forget(session, body["category"])  # as once the process's copy has expired
+    n = count_cases(session)
+    again = client.post("/api/v1/cases", json=body)
+    assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
+    new = client.post("/api/v1/cases", json=form())
+    assert new.status_code == 400 and new.get_json()["error"] == "bad_category"
+    assert count_cases(session) == n
 
 
 def test_photos_are_stored_with_orientation_and_thumbnail(login, session, app):
