@@ -148,8 +148,9 @@ class AtLeast(int):
         return f"{int(self)}+"
 
 
-def count_matching(session: Session, user, f: CaseFilter, cap: int = COUNT_CAP) -> int:
-    """How many cases the filters pick, counted up to `cap` (past it an AtLeast(cap))."""
+def count_matching(session: Session, user, f: CaseFilter, cap: int | None = None) -> int:
+    """How many cases the filters pick, counted up to `cap` (COUNT_CAP; past it an AtLeast(cap))."""
+    cap = COUNT_CAP if cap is None else cap
     n = session.scalar(select(func.count()).select_from(matching(select(Case.id), user, f).limit(cap + 1).subquery()))
     return AtLeast(cap) if n > cap else n
 

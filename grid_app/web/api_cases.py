@@ -104,7 +104,8 @@ def list_cases():
     f = queries.parse_filter(request.args)
     cases, total = queries.list_cases(db.session, current_user, f)
     return jsonify({"cases": [queries.case_json(c, photo_url) for c in cases],
-                    "total": total, "limit": f.limit, "offset": f.offset})
+                    "total": total, "total_exact": getattr(total, "exact", True), "limit": f.limit,
+                    "offset": f.offset})
 
 
 @bp.get("/cases/<int:case_id>")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from grid_app.cases import dates, indicators, intake, intake_sql, transitions, workflow
+from grid_app.cases import dates, indicators, intake, intake_sql, queries, transitions, workflow
 from grid_app.cases.moderation import MAX_REASON
 from grid_app.config import Defaults
 from grid_app.models.care import VISIT_KINDS
@@ -95,7 +95,9 @@ OPERATIONS = [
     ("/api/v1/auth/token", "delete", "Revoke the bearer token sent in the Authorization header", [], None,
      "204", False),
     ("/api/v1/me", "get", "The caller and their scope", [], None, "200", True),
-    ("/api/v1/cases", "get", "Cases in the caller's scope", CASE_FILTERS, None, "200", True),
+    ("/api/v1/cases", "get", "Cases in the caller's scope; `total` is counted up to "
+     f"{queries.COUNT_CAP} (past it `total_exact` is false and `total` a lower bound)", CASE_FILTERS, None, "200",
+     True),
     ("/api/v1/cases", "post", "Log a case (JSON, or multipart with up to 3 photos); possible_duplicates in the answer: "
      f"the {intake_sql.DUPLICATE_SHOWN} newest of the {intake_sql.DUPLICATE_CANDIDATES} nearest open cases of its category "
      f"within {intake_sql.DUPLICATE_RADIUS_M} m logged in the {intake_sql.DUPLICATE_DAYS} days before", [], CASE_INPUT, "201",

@@ -51,6 +51,17 @@ def test_bbox_since_until_and_paging(login, cases):
     assert len(page["cases"]) == 2 and page["total"] >= 4
 
 
+def test_a_total_past_the_count_cap_says_it_is_a_lower_bound(login, cases, monkeypatch):
+    from grid_app.cases import queries
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    client = login("admin")
+    many = client.get("/api/v1/cases?limit=2").get_json()
+    assert (many["total"], many["total_exact"], len(many["cases"])) == (3, False, 2)
+    few = client.get(f"/api/v1/cases?limit=2&grid={cases['b1'].grid.code}").get_json()
+    assert few["total_exact"] is True and few["total"] == len(ids(client.get(
+        f"/api/v1/cases?limit=500&grid={cases['b1'].grid.code}"))) <= 3
+
+
 @pytest.mark.parametrize("query", ["state=lost", "level=city", "overdue=maybe", "since=yesterday",
                                    "limit=0", "bbox=1,2", "order=random"])
 def test_bad_filters_are_400(login, query):
