@@ -28,12 +28,16 @@ def available_actions(user: User, case: Case, *, in_area: bool | None = None) ->
         return names
     for name in workflow.actions_from(case.state):
         action = workflow.ACTIONS[name]
+        if case.grid_id is None:
+            # An unlocated case is the street's to triage, whatever its level: until it is placed it can
+            # only be rejected.
+            if name == "reject" and user.role in workflow.TRIAGE_ROLES | {"admin"}:
+                names.append(name)
+            continue
         if user.role not in workflow.allowed_roles(action, case.level):
             continue
         if action.level_step and workflow.next_level(case.level, action.level_step) is None:
             continue
-        if case.grid_id is None and name != "reject":
-            continue  # an unlocated case must be placed before it can move on
         names.append(name)
     if case.state in OPEN_STATES and user.role in ("admin", "secretary", "street") and case.grid_id:
         names.append("merge")

@@ -33,6 +33,7 @@ STEPS = ("register", "dispatch", "handle", "verify")
 _G = {"grid": {"worker", "secretary"}, "community": {"secretary"}, "street": {"street"}}
 _SUPERVISE = {"grid": {"secretary"}, "community": {"secretary"}, "street": {"street"}}
 _HANDLE = {"grid": {"worker"}, "community": {"secretary"}, "street": {"street"}}
+TRIAGE_ROLES = {"street"}  # who sorts out cases no grid holds (access/scope.py gives them the street's)
 
 
 @dataclass(frozen=True)

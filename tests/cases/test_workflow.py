@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import InternalError
 
-from grid_app.cases.transitions import transition
+from grid_app.cases.transitions import available_actions, transition
 from grid_app.platform.errors import Conflict, Forbidden, InvalidInput
 from grid_app.models import CaseEvent
 
@@ -140,6 +140,18 @@ def test_unlocated_case_is_kept_for_triage(session, users):
     with pytest.raises(Conflict) as info:
         transition(session, users["admin"], case.id, "register")
     assert info.value.code == "unlocated"
+
+
+@pytest.mark.parametrize("severity", [1, 3])  # starts at grid, at community level
+def test_the_street_triages_an_unlocated_case_at_any_level(session, users, severity):
+    case, _ = log_case(session, users["worker"], x=-2000, y=300, severity=severity)
+    assert case.grid_id is None and case.level == ("grid" if severity == 1 else "community")
+    assert available_actions(users["street"], case) == ["reject"]
+    assert available_actions(users["worker"], case) == available_actions(users["secretary"], case) == []
+    with pytest.raises(Conflict) as info:
+        transition(session, users["street"], case.id, "register")
+    assert info.value.code == "unlocated"
+    assert transition(session, users["street"], case.id, "reject", note="不在本街道").state == "rejected"
 
 
 def test_street_code_travels_to_events_and_hierarchy(session, users):
