@@ -87,6 +87,15 @@ def test_a_retry_after_its_category_was_switched_off_finds_its_case(login, sessi
     assert count_cases(session) == n
 
 
+@pytest.mark.parametrize("key", [None, 12345678, ["k" * 10], {"a": "b" * 10}, "short", "x" * 100_000, "ok-key\x00-01"])
+def test_an_unknown_category_with_any_key_is_400(login, session, key):
+    n = count_cases(session)
+    res = login("worker").post("/api/v1/cases", json={**form(), "category": "9999", "idempotency_key": key})
+    assert res.status_code in (400, 413) and res.get_json()["error"] in (
+        "bad_category", "bad_input", "request_entity_too_large")
+    assert count_cases(session) == n
+
+
 def test_photos_are_stored_with_orientation_and_thumbnail(login, session, app):
     client = login("worker")
     res = post_multipart(client, form(), [("a.jpg", jpeg(400, 200, orientation=6)), ("b.png", png())])

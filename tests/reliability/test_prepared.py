@@ -34,18 +34,23 @@ def test_a_prepared_statement_answers_as_its_text_and_is_prepared_once(session):
     assert _ours(session)[statement.name] == 3
 
 
-def test_a_rollback_keeps_the_statement_and_the_record_of_it(app):
+@pytest.fixture()
+def connection(app):
+    """A pooled connection of the app's own, outside the test's rolled-back session."""
+    with app.app_context(), db.engine.connect() as connection:
+        yield connection
+
+
+def test_a_rollback_keeps_the_statement_and_the_record_of_it(connection):
     statement = _squares("-rollback")
-    with app.app_context():
-        with db.engine.connect() as connection:
-            with Session(bind=connection) as first:
-                statement.ready(first)
-                first.rollback()
-            with Session(bind=connection) as second:
-                with statements_run(lambda sql: sql.startswith("PREPARE")) as prepares:
-                    statement.ready(second)
-                    assert second.execute(statement.execute, {"n": 7, "label": "y"}).one() == (49, "y-rollback")
-                assert prepares == []
+    with Session(bind=connection) as first:
+        statement.ready(first)
+        first.rollback()
+    with Session(bind=connection) as second:
+        with statements_run(lambda sql: sql.startswith("PREPARE")) as prepares:
+            statement.ready(second)
+            assert second.execute(statement.execute, {"n": 7, "label": "y"}).one() == (49, "y-rollback")
+        assert prepares == []
 
 
 def test_a_connection_keeps_at_most_its_share_and_drops_the_oldest(session, monkeypatch):
@@ -59,16 +64,14 @@ def test_a_connection_keeps_at_most_its_share_and_drops_the_oldest(session, monk
     assert session.execute(statements[0].execute, {"n": 2, "label": "z"}).one() == (4, "z-cap0")
 
 
-def test_a_replaced_connection_prepares_again(app):
+def test_a_replaced_connection_prepares_again(connection):
     statement = _squares("-replaced")
-    with app.app_context():
-        with db.engine.connect() as connection:
-            with Session(bind=connection) as session:
-                statement.ready(session)
-            connection.invalidate()  # the pool drops the connection and what it recorded of it
-            with Session(bind=connection) as session:
-                statement.ready(session)
-                assert session.execute(statement.execute, {"n": 6, "label": "w"}).one() == (36, "w-replaced")
+    with Session(bind=connection) as session:
+        statement.ready(session)
+    connection.invalidate()  # the pool drops the connection and what it recorded of it
+    with Session(bind=connection) as session:
+        statement.ready(session)
+        assert session.execute(statement.execute, {"n": 6, "label": "w"}).one() == (36, "w-replaced")
 
 
 def test_every_parameter_needs_a_type():
