@@ -8,13 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from grid_app.access.scope import get_case, may_act_on, require_act
-from grid_app.cases import clock, photos, workflow
+from grid_app.cases import clock, photos, placing, workflow
 from grid_app.models import LEVELS, OPEN_STATES, Case, CaseEvent, User
 from grid_app.platform.errors import Conflict, Forbidden, InvalidInput
 from grid_app.platform.text import optional_text
 
 MAX_NOTE = 2000
 RATINGS = (1, 5)  # the lowest and highest rating an evaluation gives
+ESCALATION_NOTE = "deadline passed (automatic)"  # the note of the escalation job's events
 PHOTO_ACTIONS = ("report",)  # photos taken after the work show it done: they come with the report back
 
 
@@ -29,10 +30,12 @@ def available_actions(user: User, case: Case, *, in_area: bool | None = None) ->
     for name in workflow.actions_from(case.state):
         action = workflow.ACTIONS[name]
         if case.grid_id is None:
-            # An unlocated case is the street's to triage, whatever its level: until it is placed it can
-            # only be rejected.
-            if name == "reject" and user.role in workflow.TRIAGE_ROLES | {"admin"}:
+            # An unlocated case is the street's to triage, whatever its level: until it is placed in a
+            # grid it can only be rejected or placed.
+            if name in workflow.TRIAGE_ACTIONS and user.role in workflow.TRIAGE_ROLES | {"admin"}:
                 names.append(name)
+            continue
+        if action.unlocated_only:
             continue
         if user.role not in workflow.allowed_roles(action, case.level):
             continue
@@ -52,9 +55,9 @@ def check_photo_action(action_name: str | None, count: int) -> None:
 
 def transition(session: Session, user: User, case_id: int, action_name: str, *, note: str | None = None,
                version: int | None = None, into: int | None = None, rating: int | None = None,
-               after_photos: Sequence[photos.Photo] = (), upload_dir: str | None = None) -> Case:
+               grid: str | None = None, after_photos: Sequence[photos.Photo] = (), upload_dir: str | None = None) -> Case:
     """Apply an action to a case, enforcing state, role, scope and version; store its checked photos
-    (report only, under upload_dir); one commit for all of it."""
+    (report only, under upload_dir); one commit for all of it. `grid`: the grid code `place` puts it in."""
     if action_name not in workflow.ACTIONS and action_name != "merge":
         raise InvalidInput(f"unknown action {action_name!r}; one of {', '.join([*workflow.ACTIONS, 'merge'])}",
                            code="bad_action")
@@ -80,6 +83,9 @@ def transition(session: Session, user: User, case_id: int, action_name: str, *, 
                 raise InvalidInput(f"evaluate needs a rating from {RATINGS[0]} to {RATINGS[1]}", code="bad_rating")
             case.rating = int(rating)
             case.state = "evaluated"
+        elif action_name == "place":
+            placed = placing.place_in_grid(session, user, case, grid)
+            note = f"{placed.code} {placed.name}" + (f" — {note}" if note else "")
         else:
             action = workflow.ACTIONS[action_name]
             if action.level_step:
@@ -103,9 +109,11 @@ def transition(session: Session, user: User, case_id: int, action_name: str, *, 
 
 
 def _explain_refusal(user: User, case: Case, action_name: str) -> None:
-    if case.grid_id is None and action_name != "reject":
-        raise Conflict("this case is not located to a grid yet; only reject is possible",
+    if case.grid_id is None and action_name not in workflow.TRIAGE_ACTIONS:
+        raise Conflict("this case is not located to a grid yet; only reject or place is possible",
                        code="unlocated")
+    if case.grid_id is not None and action_name in workflow.ACTIONS and workflow.ACTIONS[action_name].unlocated_only:
+        raise Conflict(f"case {case.id} is already located to a grid", code="located")
     if action_name != "merge" and case.state not in workflow.ACTIONS[action_name].sources:
         raise Conflict(f"cannot {action_name} a case that is {case.state}", code="illegal_transition")
     action = workflow.ACTIONS.get(action_name)
@@ -166,7 +174,7 @@ def escalate_overdue(session: Session, now: datetime | None = None, batch: int =
             case.updated_at = now
             session.add(CaseEvent(case_id=case.id, action="escalate", actor_id=None, at=now,
                                   from_state=case.state, to_state=case.state, from_level=from_level,
-                                  to_level=case.level, note="deadline passed (automatic)"))
+                                  to_level=case.level, note=ESCALATION_NOTE))
             escalated.append(case.id)
         last_id = rows[-1].id
         session.flush()

@@ -34,6 +34,7 @@ _G = {"grid": {"worker", "secretary"}, "community": {"secretary"}, "street": {"s
 _SUPERVISE = {"grid": {"secretary"}, "community": {"secretary"}, "street": {"street"}}
 _HANDLE = {"grid": {"worker"}, "community": {"secretary"}, "street": {"street"}}
 TRIAGE_ROLES = {"street"}  # who sorts out cases no grid holds (access/scope.py gives them the street's)
+TRIAGE_ACTIONS = ("reject", "place")  # all that can be done with a case no grid holds, until it is placed
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,17 @@ class Action:
     name: str
     label_zh: str
     sources: tuple[str, ...]
-    target: str | None  # None: the state stays (escalate / deescalate)
+    target: str | None  # None: the state stays (escalate, deescalate, place)
     roles: dict[str, set[str]]
     level_step: int = 0  # +1 escalate, -1 de-escalate
+    unlocated_only: bool = False  # only for a case no grid holds (triage)
 
 
 ACTIONS = {a.name: a for a in (
     Action("register", "立案", ("collected",), "registered", _G),
     Action("reject", "不予立案", ("collected",), "rejected", _SUPERVISE),
+    # The triage of a case whose point lies in no grid: the street gives it the grid that should handle it.
+    Action("place", "定位到网格", ("collected",), None, {}, unlocated_only=True),
     Action("dispatch", "派遣", ("registered",), "dispatched", _G),
     Action("start", "开始处理", ("dispatched",), "handling", _HANDLE),
     Action("report", "处理反馈", ("handling",), "reported", _HANDLE),

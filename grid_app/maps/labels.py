@@ -6,6 +6,8 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from grid_app.cases import workflow
+from grid_app.cases.intake_sql import UNLOCATED_NOTE
+from grid_app.cases.transitions import ESCALATION_NOTE
 
 # The labels of a map come from the caller as a gettext(msgid, **variables): flask_babel's in a
 # request, grid_app.platform.i18n.translator(lang) in a script.
@@ -15,8 +17,13 @@ Translate = Callable[..., str]
 ACTION_EN = {"register": "Register", "reject": "Reject", "dispatch": "Dispatch", "start": "Start handling",
              "report": "Report back", "close": "Verify and close", "reopen": "Send back (not fixed)",
              "evaluate": "Evaluate", "escalate": "Escalate", "deescalate": "Hand down", "merge": "Merge",
-             "collect": "Collected"}
+             "place": "Place in a grid", "collect": "Collected"}
 ACTION_ZH = {**{name: a.label_zh for name, a in workflow.ACTIONS.items()}, "merge": "合并", "collect": "信息采集"}
+# The notes the system writes into the event log (stored as they are, in English): (Chinese, English).
+SYSTEM_NOTES = {
+    UNLOCATED_NOTE: ("不在任何网格内：待街道定位到网格或不予立案。", "In no grid: held for the street to place in a grid or reject."),
+    ESCALATION_NOTE: ("超过期限，已自动上报。", "Deadline passed: escalated automatically."),
+}
 # Colours of states on maps, badges and charts (open states warm, finished ones cool).
 STATE_COLOURS = {"collected": "#f59e0b", "registered": "#f97316", "dispatched": "#ef4444",
                  "handling": "#dc2626", "reported": "#8b5cf6", "closed": "#10b981",
@@ -48,6 +55,12 @@ def action_name(action: str, lang: str | None = "zh") -> str:
     """The name of a workflow action (or of the event it wrote)."""
     table = ACTION_ZH if _zh(lang) else ACTION_EN
     return table.get(action, action)
+
+
+def event_note(note: str | None, lang: str | None = "zh") -> str | None:
+    """An event's note as shown: a note the system wrote in the UI language, a person's as written."""
+    shown = SYSTEM_NOTES.get(note)
+    return note if shown is None else shown[0 if _zh(lang) else 1]
 
 
 def category_name(category, lang: str | None = "zh") -> str:

@@ -119,16 +119,16 @@ def get_one(case_id: int):
 @bp.post("/cases/<int:case_id>/transitions")
 @login_required
 def transition(case_id: int):
-    """Apply {"action", "note", "version", "into", "rating"}; photos may come with `report`."""
+    """Apply {"action", "note", "version", "into", "rating", "grid"}; photos may come with `report`."""
     fields, uploads = _request_fields()
     version, into, rating = (_whole_number(fields, name) for name in ("version", "into", "rating"))
-    for name in ("action", "note"):
+    for name in ("action", "note", "grid"):
         if fields.get(name) is not None and not isinstance(fields[name], str):
             raise InvalidInput(f"{name} must be text", code="bad_body")
     transitions.check_photo_action(fields.get("action"), len(uploads))  # before the photos are decoded
     case = transitions.transition(db.session, current_user, case_id, fields.get("action") or "",
                                   note=fields.get("note"), version=version, into=into, rating=rating,
-                                  after_photos=photos.check_photos(uploads),
+                                  grid=fields.get("grid"), after_photos=photos.check_photos(uploads),
                                   upload_dir=current_app.config["UPLOAD_DIR"])
     return jsonify(queries.case_json(case, photo_url, transitions.available_actions(current_user, case)))
 

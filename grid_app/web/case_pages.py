@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from grid_app.access.scope import get_case, grids_of, may_act_on
-from grid_app.cases import clock, dates, intake, moderation, queries, transitions
+from grid_app.cases import clock, dates, intake, moderation, placing, queries, transitions, workflow
 from grid_app.extensions import db
 from grid_app.maps import labels
 from grid_app.models import LEVELS, OPEN_STATES, STATES
@@ -20,7 +20,8 @@ from grid_app.web.api_cases import photo_url
 
 bp = Blueprint("case_pages", __name__)
 PAGE_SIZE = 50
-FILTER_KEYS = ("state", "category", "grid", "community", "level", "overdue", "text", "since", "until", "reported", "area")
+FILTER_KEYS = ("state", "category", "grid", "community", "level", "overdue", "unlocated", "text", "since", "until",
+               "reported", "area")
 
 
 @bp.app_template_filter("local_time")
@@ -39,6 +40,7 @@ def desk_helpers() -> dict:
             "level_name": lambda v: labels.level_name(v, code),
             "action_name": lambda a: labels.action_name(a, code),
             "category_name": lambda c: labels.category_name(c, code),
+            "event_note": lambda note: labels.event_note(note, code),
             "state_colour": lambda s: labels.STATE_COLOURS.get(s, "#6b7280")}
 
 
@@ -91,6 +93,7 @@ def case_list():
         "cases/list.html", cases=cases, total=total, page=page, page_size=PAGE_SIZE, shown=shown,
         error=error, now=now, states=STATES, levels=LEVELS,
         categories=reference.active_categories(db.session), grids=grids_of(db.session, current_user),
+        may_triage=current_user.role in workflow.TRIAGE_ROLES | {"admin"},
         page_url=lambda p: url_for("case_pages.case_list", **{**shown, "page": p}),
     ), 400 if error else 200
 
@@ -102,9 +105,11 @@ def _may_publish(case) -> bool:
 
 
 def _render_case(case, form_error: str | None = None, stale: bool = False, status: int = 200, form=None):
+    actions = transitions.available_actions(current_user, case)
     return render_template(
-        "cases/detail.html", case=case, now=clock.now(),
-        actions=transitions.available_actions(current_user, case), may_publish=_may_publish(case), duplicates=intake.possible_duplicates(db.session, case, current_user),
+        "cases/detail.html", case=case, now=clock.now(), actions=actions, may_publish=_may_publish(case),
+        duplicates=intake.possible_duplicates(db.session, case, current_user),
+        grid_choices=placing.nearest_grids(db.session, current_user, case) if "place" in actions else [],
         photo_url=photo_url, form_error=form_error, stale=stale, form=form or {},
     ), status
 
@@ -128,7 +133,10 @@ def _whole(value: str | None, name: str) -> int | None:
 FORM_MESSAGES = {  # error code → what the desk user reads at the form
     "illegal_transition": lambda: _("That action is not possible in the case's current state."),
     "forbidden": lambda: _("Your role may not take that action at the case's current level."),
-    "unlocated": lambda: _("This case is not located to a grid yet; it can only be rejected."),
+    "unlocated": lambda: _("This case is not located to a grid yet; it can only be rejected or placed in a grid."),
+    "located": lambda: _("This case is already located to a grid."),
+    "bad_grid": lambda: _("Choose the grid to place the case in."),
+    "grid_not_found": lambda: _("There is no such grid in your area."),
     "bad_rating": lambda: _("Choose a rating from 1 to 5 to evaluate."),
     "bad_merge": lambda: _("Enter the number of another open case to merge into."),
     "case_not_found": lambda: _("There is no such case to merge into (or you may not see it)."),
@@ -148,7 +156,7 @@ def case_act(case_id: int):
         case = transitions.transition(
             db.session, current_user, case_id, action, note=form.get("note") or None,
             version=_whole(form.get("version"), _("Version")), into=_whole(form.get("into"), _("Case number")),
-            rating=_whole(form.get("rating"), _("Rating")))
+            rating=_whole(form.get("rating"), _("Rating")), grid=form.get("grid") or None)
     except DomainError as exc:
         return _retry_page(case_id, exc)
     flash(_("Done: %(action)s.", action=labels.action_name(action, ui_language())), "ok")

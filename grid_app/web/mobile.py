@@ -13,6 +13,7 @@ from flask_wtf.csrf import generate_csrf
 
 from grid_app.access.scope import MAY_LOG_CASES, REGISTER_ROLES, get_case
 from grid_app.cases import usage, workflow
+from grid_app.maps import labels
 from grid_app.extensions import db
 from grid_app.people.queries import get_resident
 from grid_app.people.visits import FAR_FROM_HOME_M
@@ -47,7 +48,7 @@ ACTION_LABELS = {
     "register": _l("Register"), "reject": _l("Reject"), "dispatch": _l("Dispatch"),
     "start": _l("Start handling"), "report": _l("Report back"), "close": _l("Verify and close"),
     "reopen": _l("Send back"), "escalate": _l("Escalate"), "deescalate": _l("Hand down"),
-    "evaluate": _l("Evaluate"), "merge": _l("Merge"), "collect": _l("Case logged"),
+    "evaluate": _l("Evaluate"), "merge": _l("Merge"), "place": _l("Place in a grid"), "collect": _l("Case logged"),
 }
 
 
@@ -70,7 +71,8 @@ def _names() -> dict:
     i = 0 if _zh() else 1
     return {"states": {k: v[i] for k, v in workflow.STATE_NAMES.items()},
             "levels": {k: v[i] for k, v in workflow.LEVEL_NAMES.items()},
-            "actions": {k: str(v) for k, v in ACTION_LABELS.items()}}
+            "actions": {k: str(v) for k, v in ACTION_LABELS.items()},
+            "notes": {note: labels.event_note(note, ui_language()) for note in labels.SYSTEM_NOTES}}
 
 
 def _page(template: str, **context):

@@ -66,8 +66,10 @@ VISIT_CASE_INPUT = {"type": "object", "required": ["category", "idempotency_key"
 TRANSITION = {"type": "object", "required": ["action"], "properties": {
     "action": {"type": "string", "enum": [*workflow.ACTIONS, "merge"]},
     "note": {"type": "string", "maxLength": transitions.MAX_NOTE}, "version": {"type": "integer"},
-    "into": {"type": "integer"},
-    "rating": {"type": "integer", "minimum": transitions.RATINGS[0], "maximum": transitions.RATINGS[1]}}}
+    "into": {"type": "integer", "description": "merge: the open case to merge into"},
+    "rating": {"type": "integer", "minimum": transitions.RATINGS[0], "maximum": transitions.RATINGS[1]},
+    "grid": {"type": "string", "maxLength": 15,
+             "description": "place: the code of the grid to place an unlocated case in (street officer or admin)"}}}
 
 REASON = {"type": "string", "minLength": 1, "maxLength": MAX_REASON}
 RESIDENT_ID = [{"name": "resident_id", "in": "path", "required": True, "schema": {"type": "integer"}}]

@@ -146,7 +146,7 @@ def test_unlocated_case_is_kept_for_triage(session, users):
 def test_the_street_triages_an_unlocated_case_at_any_level(session, users, severity):
     case, _ = log_case(session, users["worker"], x=-2000, y=300, severity=severity)
     assert case.grid_id is None and case.level == ("grid" if severity == 1 else "community")
-    assert available_actions(users["street"], case) == ["reject"]
+    assert available_actions(users["street"], case) == ["reject", "place"]
     assert available_actions(users["worker"], case) == available_actions(users["secretary"], case) == []
     with pytest.raises(Conflict) as info:
         transition(session, users["street"], case.id, "register")
