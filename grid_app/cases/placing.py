@@ -6,19 +6,27 @@ of their area: the case then has that grid's community and street, and runs the 
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from grid_app.access.scope import grid_ids
-from grid_app.models import Case, Grid, User
+from grid_app.cases import workflow
+from grid_app.models import Case, CasePhoto, Grid, User
 from grid_app.platform.errors import InvalidInput, NotFound
 from grid_app.platform.text import optional_text
 
 CHOICES = 8  # grids offered on the case page, nearest first
+CANDIDATES_PER_CHOICE = 4
 
 
-def place_in_grid(session: Session, user: User, case: Case, grid_code) -> Grid:
-    """Give the unlocated case this grid of the user's area (its community and street follow)."""
+def place_in_grid(session: Session, user: User, case: Case, grid_code, now: datetime) -> Grid:
+    """Give the unlocated case this grid of the user's area (its community and street follow).
+
+    The case's handling starts now: its time to be finished (resolve_by) restarts with it, so the time
+    it waited for the street is not counted against the grid. (transition() restarts the step deadline.)
+    """
     code = optional_text(grid_code, "grid", 15, code="bad_grid")
     if not code:
         raise InvalidInput("place needs 'grid': the code of the grid to place the case in", code="bad_grid")
@@ -32,16 +40,23 @@ def place_in_grid(session: Session, user: User, case: Case, grid_code) -> Grid:
     grid, distance = found
     case.grid_id, case.community_id, case.street_code = grid.id, grid.community_id, grid.street_code
     case.snapped_m = distance  # how far the point lies from the grid it was placed in
+    case.resolve_by = workflow.resolve_by(now, case.category.deadline_hours)
+    # The photos' distribution key follows the case (the event log is append-only: its rows keep theirs).
+    session.execute(update(CasePhoto).where(CasePhoto.case_id == case.id).values(street_code=grid.street_code))
     return grid
 
 
 def nearest_grids(session: Session, user: User, case: Case, limit: int = CHOICES) -> list[tuple[Grid, float]]:
     """The grids of the user's area nearest the case's point, with their distance in metres."""
-    query = select(Grid, _distance_m(case)).order_by(Grid.geom.op("<->")(_point(case)), Grid.code).limit(limit)
+    # The index orders by distance in degrees, in which east-west is stretched (1 / cos latitude): take
+    # the nearest few times `limit` that way, then order those by metres.
+    candidates = select(Grid.id).order_by(Grid.geom.op("<->")(_point(case))).limit(limit * CANDIDATES_PER_CHOICE)
     area = grid_ids(user)
     if area is not None:
-        query = query.where(Grid.id.in_(area))
-    return [(grid, distance) for grid, distance in session.execute(query)]
+        candidates = candidates.where(Grid.id.in_(area))
+    distance = _distance_m(case)
+    query = select(Grid, distance).where(Grid.id.in_(candidates.scalar_subquery())).order_by(distance, Grid.code)
+    return [(grid, metres) for grid, metres in session.execute(query.limit(limit))]
 
 
 def _point(case: Case):

@@ -212,7 +212,8 @@ def event_json(event) -> dict:
     return {"id": event.id, "action": event.action, "at": _iso(event.at),
             "actor": event.actor.username if event.actor else None,
             "from_state": event.from_state, "to_state": event.to_state,
-            "from_level": event.from_level, "to_level": event.to_level, "note": event.shown_note}
+            "from_level": event.from_level, "to_level": event.to_level, "note": event.shown_note,
+            "note_by_system": event.note_by_system}
 
 
 def _iso(value: datetime | None) -> str | None:

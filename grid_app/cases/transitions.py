@@ -84,7 +84,7 @@ def transition(session: Session, user: User, case_id: int, action_name: str, *, 
             case.rating = int(rating)
             case.state = "evaluated"
         elif action_name == "place":
-            placed = placing.place_in_grid(session, user, case, grid)
+            placed = placing.place_in_grid(session, user, case, grid, now)
             note = f"{placed.code} {placed.name}" + (f" — {note}" if note else "")
         else:
             action = workflow.ACTIONS[action_name]
@@ -147,6 +147,8 @@ def _merge(session: Session, user: User, case: Case, into: int | None) -> None:
     require_act(session, user, target)
     if target.state not in OPEN_STATES:
         raise Conflict(f"case {into} is {target.state}; merge only into an open case", code="illegal_transition")
+    if target.grid_id is None:  # its grid's staff could not see the case merged into it
+        raise Conflict(f"case {into} is not located to a grid yet; place it first", code="unlocated")
     case.state = "merged"
     case.merged_into_id = target.id
 

@@ -8,6 +8,7 @@ Only cases_service.transition() applies this table; nothing else changes a case'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from grid_app.models.cases import LEVELS, OPEN_STATES
 
@@ -89,3 +90,8 @@ def level_for(category_level: str, severity: int) -> str:
 def actions_from(state: str) -> list[str]:
     """Names of the actions whose source states include this state."""
     return [name for name, a in ACTIONS.items() if state in a.sources]
+
+
+def resolve_by(start: datetime, deadline_hours: dict) -> datetime:
+    """When a case whose handling starts at `start` should be finished: every step's hours in turn."""
+    return start + timedelta(hours=sum(deadline_hours[step] for step in STEPS))

@@ -57,9 +57,10 @@ def action_name(action: str, lang: str | None = "zh") -> str:
     return table.get(action, action)
 
 
-def event_note(note: str | None, lang: str | None = "zh") -> str | None:
-    """An event's note as shown: a note the system wrote in the UI language, a person's as written."""
-    shown = SYSTEM_NOTES.get(note)
+def event_note(event, lang: str | None = "zh") -> str | None:
+    """An event's note as shown: one the system wrote in the UI language, a person's as written."""
+    note = event.shown_note
+    shown = SYSTEM_NOTES.get(note) if event.note_by_system else None
     return note if shown is None else shown[0 if _zh(lang) else 1]
 
 

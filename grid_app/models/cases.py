@@ -188,3 +188,8 @@ class CaseEvent(Base):
     def shown_note(self) -> str | None:
         """The note as shown: gone with the rest of the case's text once an administrator redacted it."""
         return REDACTED if self.note and self.case.redacted_at else self.note
+
+    @property
+    def note_by_system(self) -> bool:
+        """Whether the system wrote the note: intake's on a new case, or a job's (an event without an actor)."""
+        return self.note is not None and (self.action == "collect" or self.actor_id is None)

@@ -40,7 +40,7 @@ def desk_helpers() -> dict:
             "level_name": lambda v: labels.level_name(v, code),
             "action_name": lambda a: labels.action_name(a, code),
             "category_name": lambda c: labels.category_name(c, code),
-            "event_note": lambda note: labels.event_note(note, code),
+            "event_note": lambda event: labels.event_note(event, code),
             "state_colour": lambda s: labels.STATE_COLOURS.get(s, "#6b7280")}
 
 
@@ -135,6 +135,7 @@ FORM_MESSAGES = {  # error code → what the desk user reads at the form
     "forbidden": lambda: _("Your role may not take that action at the case's current level."),
     "unlocated": lambda: _("This case is not located to a grid yet; it can only be rejected or placed in a grid."),
     "located": lambda: _("This case is already located to a grid."),
+    "not_your_area": lambda: _("This case is not in the area you work; you can follow it but not act on it."),
     "bad_grid": lambda: _("Choose the grid to place the case in."),
     "grid_not_found": lambda: _("There is no such grid in your area."),
     "bad_rating": lambda: _("Choose a rating from 1 to 5 to evaluate."),

@@ -72,7 +72,7 @@ def _names() -> dict:
     return {"states": {k: v[i] for k, v in workflow.STATE_NAMES.items()},
             "levels": {k: v[i] for k, v in workflow.LEVEL_NAMES.items()},
             "actions": {k: str(v) for k, v in ACTION_LABELS.items()},
-            "notes": {note: labels.event_note(note, ui_language()) for note in labels.SYSTEM_NOTES}}
+            "notes": {note: shown[0 if _zh() else 1] for note, shown in labels.SYSTEM_NOTES.items()}}
 
 
 def _page(template: str, **context):

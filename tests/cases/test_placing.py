@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from grid_app.access.accounts import create_user
 from grid_app.cases import clock, placing
 from grid_app.cases.transitions import available_actions, transition
 from grid_app.extensions import db
-from grid_app.models import Case, CaseEvent, Grid, Street
+from grid_app.models import Case, CaseEvent, CasePhoto, Grid, Street
 from grid_app.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .. import district
@@ -205,11 +205,63 @@ def test_the_street_lists_the_cases_waiting_to_be_placed(client, login, session,
     assert 'name="unlocated"' not in client.get("/cases").get_data(as_text=True)  # workers never hold one
 
 
-def test_notes_the_system_writes_are_shown_in_the_ui_language():
+def test_notes_the_system_writes_are_shown_in_the_ui_language(session, users):
     from grid_app.cases.intake_sql import UNLOCATED_NOTE
-    from grid_app.cases.transitions import ESCALATION_NOTE
+    from grid_app.cases.transitions import ESCALATION_NOTE, escalate_overdue
     from grid_app.maps.labels import event_note
-    assert event_note(UNLOCATED_NOTE, "zh").startswith("不在任何网格内")
-    assert event_note(ESCALATION_NOTE, "zh") == "超过期限，已自动上报。"
-    assert event_note(ESCALATION_NOTE, "en") == "Deadline passed: escalated automatically."
-    assert event_note("路口西侧", "en") == "路口西侧" and event_note(None) is None  # a person's note as written
+    case, _ = log_case(session, users["worker"], *NOWHERE)
+    collect = _events(session, case.id)[0]
+    assert collect.note == UNLOCATED_NOTE and event_note(collect, "zh").startswith("不在任何网格内")
+    # a person who types the system's words is shown as written, not as the system
+    transition(session, users["street"], case.id, "reject", note=UNLOCATED_NOTE)
+    assert event_note(_events(session, case.id)[-1], "zh") == UNLOCATED_NOTE
+    late, _ = log_case(session, users["worker"])
+    transition(session, users["worker"], late.id, "escalate", note=ESCALATION_NOTE)
+    assert event_note(_events(session, late.id)[-1], "en") == ESCALATION_NOTE
+    escalate_overdue(session, now=clock.now() + timedelta(days=30))
+    job = _events(session, late.id)[-1]
+    assert job.actor_id is None and event_note(job, "zh") == "超过期限，已自动上报。"
+    assert event_note(job, "en") == "Deadline passed: escalated automatically."
+
+
+def test_no_case_is_merged_into_an_unlocated_one(session, users):
+    waiting, _ = log_case(session, users["worker"], *NOWHERE)
+    located, _ = log_case(session, users["worker"])
+    with pytest.raises(Conflict) as info:  # its grid's staff would lose sight of the case merged into it
+        transition(session, users["street"], located.id, "merge", into=waiting.id)
+    assert info.value.code == "unlocated" and session.get(Case, located.id).state == "collected"
+
+
+def test_placing_restarts_the_time_to_finish_and_moves_the_photos_key(session, users, tmp_path):
+    from .helpers import jpeg
+    case, _ = log_case(session, users["worker"], *NOWHERE, photos=[("before.jpg", jpeg())], upload_dir=str(tmp_path))
+    session.execute(text("UPDATE case_record SET created_at = created_at - interval '4 days', "
+                         "resolve_by = resolve_by - interval '4 days' WHERE id = :i"), {"i": case.id})
+    session.expire_all()
+    before = clock.now()
+    case = transition(session, users["street"], case.id, "place", grid=district.GRID_A1)
+    hours = case.category.deadline_hours
+    assert case.resolve_by >= before + timedelta(hours=sum(hours[s] for s in ("register", "dispatch", "handle", "verify")))
+    assert session.scalars(select(CasePhoto.street_code).where(CasePhoto.case_id == case.id)).all() == [district.STREET]
+
+
+def test_nearest_means_metres_not_degrees(session, users):
+    """A grid 2,100 m due south is nearer in degrees than grid A1 2,000 m due east (1 / cos 30.66° = 1.16)."""
+    from geoalchemy2.shape import from_shape
+    from ..geo import box, multi
+    community = session.scalar(select(Grid.community_id).where(Grid.code == district.GRID_A1))
+    session.add(Grid(code=district.COMM_A + "009", name="南侧网格", community_id=community,
+                     geom=from_shape(multi(box(-2100, -1900, -1900, -1800)), srid=4326)))
+    session.flush()
+    case, _ = log_case(session, users["worker"], *NOWHERE)
+    near = placing.nearest_grids(session, users["street"], case, limit=3)
+    assert [g.code for g, _ in near] == [district.GRID_A1, district.GRID_A2, district.COMM_A + "009"]
+    assert [m for _, m in near] == pytest.approx([2000, 2010, 2100], abs=15)  # in degrees the south grid came first
+
+
+def test_a_worker_posting_place_on_the_desk_reads_why_in_chinese(client, login, session, users):
+    case, _ = log_case(session, users["worker"], *NOWHERE)  # the worker reads it: they reported it
+    login("worker")
+    res = client.post(f"/cases/{case.id}/act", data={"action": "place", "grid": district.GRID_A1})
+    assert res.status_code == 403 and "不在你负责的区域内" in res.get_data(as_text=True)
+    assert session.get(Case, case.id).grid_id is None

@@ -152,7 +152,7 @@
           ${e.from_state && e.from_state !== e.to_state ? `<span class="m-state st-${M.esc(e.to_state)}">${M.esc(M.BOOT.states[e.to_state] || e.to_state)}</span>` : ""}</p>
         <p class="m-item-meta">${M.esc(M.when(e.at))}${e.actor ? " · " + M.esc(e.actor) : ""}
           ${e.from_level && e.to_level !== e.from_level ? " · " + M.esc(M.BOOT.levels[e.to_level] || e.to_level) : ""}</p>
-        ${e.note ? `<p class="m-item-text">${M.esc(M.BOOT.notes[e.note] || e.note)}</p>` : ""}
+        ${e.note ? `<p class="m-item-text">${M.esc((e.note_by_system && M.BOOT.notes[e.note]) || e.note)}</p>` : ""}
       </div></li>`).join("");
   }
 
