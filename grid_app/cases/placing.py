@@ -39,7 +39,7 @@ def place_in_grid(session: Session, user: User, case: Case, grid_code, now: date
         raise NotFound(f"no grid with code {code!r} in your area", code="grid_not_found")
     grid, distance = found
     case.grid_id, case.community_id, case.street_code = grid.id, grid.community_id, grid.street_code
-    case.snapped_m = distance  # how far the point lies from the grid it was placed in
+    case.snapped_m = round(distance, 1)  # how far the point lies from the grid it was placed in
     case.resolve_by = workflow.resolve_by(now, case.category.deadline_hours)
     # The photos' distribution key follows the case (the event log is append-only: its rows keep theirs).
     session.execute(update(CasePhoto).where(CasePhoto.case_id == case.id).values(street_code=grid.street_code))

@@ -146,7 +146,7 @@ def _request(case: Case, lang: str, media_url: str | None, streets: dict, public
         "service_code": case.category.code,
         "description": case.description,
         "agency_responsible": _agency(case, streets),
-        "service_notice": services.notice(case.category, case.level, lang),
+        "service_notice": services.notice(case.category, case.level, lang, located=case.grid_id is not None),
         "requested_datetime": _w3c(case.created_at),
         "updated_datetime": _w3c(case.updated_at),
         "expected_datetime": _w3c(case.resolve_by),

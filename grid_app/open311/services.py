@@ -36,10 +36,15 @@ def service_name(category: Category, lang: str) -> str:
     return category.name if lang == "zh" else category.name_en
 
 
-def notice(category: Category, level: str, lang: str) -> str:
-    """What a reporter can expect: who handles it and within how many hours."""
+def notice(category: Category, level: str, lang: str, *, located: bool = True) -> str:
+    """What a reporter can expect: who handles it and within how many hours (once placed, if unlocated)."""
     hours = category.deadline_hours
     review, total = hours["register"], sum(hours[s] for s in workflow.STEPS)
+    if not located:  # held for the street, which places it in a grid (cases/placing.py); the times start then
+        if lang == "zh":
+            return f"所报位置不在任何网格内：由街道确定受理网格，之后{review}小时内立案，{total}小时内办结。"
+        return (f"The place lies in no grid: the street assigns it to a grid, then it is reviewed within {review} h "
+                f"and resolved within {total} h.")
     if lang == "zh":
         return f"由{workflow.LEVEL_NAMES[level][0]}级受理：{review}小时内立案，{total}小时内办结。"
     return (f"Handled at {workflow.LEVEL_NAMES[level][1].lower()} level: reviewed within {review} h, "

@@ -138,3 +138,17 @@ def test_a_request_whose_record_fails_leaves_no_case(session, file_request, monk
     assert res.status_code == 500
     assert _count(session) == before
     assert session.scalar(select(Case).where(Case.description == "提交失败时不应留下事件")) is None
+
+
+def test_an_unlocated_request_tells_the_reporter_the_street_assigns_it(session, client, file_request, users):
+    from grid_app.cases.transitions import transition
+    res = file_request("json", x=-2000, y=300)
+    assert res.status_code == 201
+    (answer,) = body(res)
+    assert "街道确定受理网格" in answer["service_notice"]
+    case_id = int(answer["service_request_id"])
+    (shown,) = body(client.get(f"{BASE}/requests/{case_id}.json"))
+    assert "街道确定受理网格" in shown["service_notice"] and shown["agency_responsible"] is None
+    transition(session, users["street"], case_id, "place", grid=district.GRID_A1)
+    (shown,) = body(client.get(f"{BASE}/requests/{case_id}.json"))
+    assert shown["service_notice"].startswith("由网格级受理") and shown["agency_responsible"]
