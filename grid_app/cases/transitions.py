@@ -55,7 +55,8 @@ def check_photo_action(action_name: str | None, count: int) -> None:
 
 def transition(session: Session, user: User, case_id: int, action_name: str, *, note: str | None = None,
                version: int | None = None, into: int | None = None, rating: int | None = None,
-               grid: str | None = None, after_photos: Sequence[photos.Photo] = (), upload_dir: str | None = None) -> Case:
+               grid: str | None = None, after_photos: Sequence[photos.Photo] = (),
+               upload_dir: str | None = None) -> Case:
     """Apply an action to a case, enforcing state, role, scope and version; store its checked photos
     (report only, under upload_dir); one commit for all of it. `grid`: the grid code `place` puts it in."""
     if action_name not in workflow.ACTIONS and action_name != "merge":
@@ -112,11 +113,11 @@ def _explain_refusal(user: User, case: Case, action_name: str) -> None:
     if case.grid_id is None and action_name not in workflow.TRIAGE_ACTIONS:
         raise Conflict("this case is not located to a grid yet; only reject or place is possible",
                        code="unlocated")
-    if case.grid_id is not None and action_name in workflow.ACTIONS and workflow.ACTIONS[action_name].unlocated_only:
+    action = workflow.ACTIONS.get(action_name)
+    if case.grid_id is not None and action is not None and action.unlocated_only:
         raise Conflict(f"case {case.id} is already located to a grid", code="located")
     if action_name != "merge" and case.state not in workflow.ACTIONS[action_name].sources:
         raise Conflict(f"cannot {action_name} a case that is {case.state}", code="illegal_transition")
-    action = workflow.ACTIONS.get(action_name)
     if action is not None and action.level_step and workflow.next_level(case.level, action.level_step) is None:
         raise Conflict(f"cannot {action_name} a case already at {case.level} level", code="illegal_transition")
     raise Forbidden(f"role {user.role!r} may not {action_name} a case at {case.level} level", code="forbidden")

@@ -21,7 +21,8 @@ ACTION_EN = {"register": "Register", "reject": "Reject", "dispatch": "Dispatch",
 ACTION_ZH = {**{name: a.label_zh for name, a in workflow.ACTIONS.items()}, "merge": "合并", "collect": "信息采集"}
 # The notes the system writes into the event log (stored as they are, in English): (Chinese, English).
 SYSTEM_NOTES = {
-    UNLOCATED_NOTE: ("不在任何网格内：待街道定位到网格或不予立案。", "In no grid: held for the street to place in a grid or reject."),
+    UNLOCATED_NOTE: ("不在任何网格内：待街道定位到网格或不予立案。",
+                     "In no grid: held for the street to place in a grid or reject."),
     ESCALATION_NOTE: ("超过期限，已自动上报。", "Deadline passed: escalated automatically."),
 }
 # Colours of states on maps, badges and charts (open states warm, finished ones cool).

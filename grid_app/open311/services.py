@@ -42,7 +42,8 @@ def notice(category: Category, level: str, lang: str, *, located: bool = True) -
     review, total = hours["register"], sum(hours[s] for s in workflow.STEPS)
     if not located:  # held for the street, which places it in a grid (cases/placing.py); the times start then
         if lang == "zh":
-            return f"所报位置不在任何网格内：由街道确定受理网格，之后{review}小时内立案，{total}小时内办结。"
+            return (f"所报位置不在任何网格内：由街道确定受理网格，"
+                    f"之后{review}小时内立案，{total}小时内办结。")
         return (f"The place lies in no grid: the street assigns it to a grid, then it is reviewed within {review} h "
                 f"and resolved within {total} h.")
     if lang == "zh":

@@ -111,7 +111,8 @@ def post_requests(fmt: str):
         db.session, key, request.form, upload_dir=current_app.config["UPLOAD_DIR"],
         snap_m=current_app.config["GRID_SNAP_M"], lang=ui_language())
     body = [{"service_request_id": str(case.id),
-             "service_notice": services.notice(case.category, case.level, ui_language(), located=case.grid_id is not None),
+             "service_notice": services.notice(case.category, case.level, ui_language(),
+                                               located=case.grid_id is not None),
              "account_id": request.form.get("account_id") or None}]
     return answer(fmt, "service_requests", body, 201 if created else 200)
 
