@@ -80,9 +80,38 @@ def load_history(session: Session, codes: set[str], now: datetime, zone: tzinfo,
         kinds = {c.code: c for c in work.scalars(select(Category))}
         steps = sum(_write_case(work, actors, set_clock, kinds[c.category], c, options) for c in todo)
         made, visit_steps = _visit_cases(work, actors, set_clock, categories, now, options)
+        triage = [c for c in _triage_cases(work, grids, now) if c.key not in done]
+        for c in triage:
+            _write_case(work, actors, set_clock, kinds[c.category], c, options)
     return [f"case history: {len(todo)} cases over {days} days added ({len(planned) - len(todo)} already there), "
             f"{steps} workflow steps, {sum(c.photo for c in todo)} with photos; {made} cases from visits "
-            f"({visit_steps} steps)"]
+            f"({visit_steps} steps); {len(triage)} beyond the district's edge, held for the street to place"]
+
+
+# Reported just beyond the district's west edge, in no grid: the street's triage queue (定位到网格).
+TRIAGE_EXAMPLES = (("0101", "河堤外侧有人倾倒建筑垃圾，车辆进出扬尘较大", timedelta(hours=3), 0.25),
+                   ("0503", "西侧路口外有流动摊贩占道经营，傍晚最多", timedelta(days=2, hours=5), 0.65))
+TRIAGE_OFFSET_DEG = 0.004  # about 380 m west of the westernmost grid, far past the snap distance
+
+
+def _triage_cases(work: Session, grids: list[history.GridPlace], now: datetime) -> list[history.PlannedCase]:
+    """Cases a worker reported beyond the district's edge (unlocated), where no grid lies within 100 m."""
+    codes = [g.code for g in grids]
+    extent = func.ST_Extent(Grid.geom)
+    west, south, north = work.execute(select(func.ST_XMin(extent), func.ST_YMin(extent), func.ST_YMax(extent))
+                                      .where(Grid.code.in_(codes))).one()
+    planned = []
+    for n, (category, description, ago, across) in enumerate(TRIAGE_EXAMPLES, 1):
+        lon, lat = west - TRIAGE_OFFSET_DEG, south + (north - south) * across
+        point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+        near = func.ST_DWithin(func.geography(Grid.geom), func.geography(point), 100)
+        if work.scalar(select(func.count()).where(near)):
+            continue  # another district's grids lie there: no example
+        nearest = work.scalar(select(Grid.code).where(Grid.code.in_(codes))
+                              .order_by(Grid.geom.op("<->")(point)).limit(1))
+        planned.append(history.PlannedCase(f"{history.KEY_PREFIX}triage:{n}", nearest, category, 1, lon, lat, None,
+                                           description, now - ago, False, False, "open", ()))
+    return planned
 
 
 @contextmanager

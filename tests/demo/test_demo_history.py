@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from unittest import mock
 
 import pytest
+from flask import g
 from flask_sqlalchemy.session import _app_ctx_id
 from PIL import Image
 from sqlalchemy import func, select
@@ -63,7 +64,8 @@ def _demo_community_ids(session) -> set[int]:
 def test_cases_in_every_community_in_each_of_twelve_months(app, demo):
     zone = display_zone(app.config)
     months = defaultdict(set)
-    for community_id, created in demo.execute(select(Case.community_id, Case.created_at).where(DEMO_CASES)):
+    located = Case.community_id.is_not(None)  # the triage examples lie in no community
+    for community_id, created in demo.execute(select(Case.community_id, Case.created_at).where(DEMO_CASES, located)):
         local = created.astimezone(zone)
         months[community_id].add((local.year, local.month))
     assert set(months) == _demo_community_ids(demo)
@@ -111,6 +113,17 @@ def test_escalated_overdue_open_rejected_and_evaluated_ones(demo):
     assert count(Case.max_level == "grid", Case.state.in_(("closed", "evaluated"))) > count(Case.max_level != "grid")
 
 
+def test_two_wait_beyond_the_edge_for_the_street_to_place(app, demo):
+    waiting = list(demo.scalars(select(Case).where(Case.idempotency_key.startswith(f"{history.KEY_PREFIX}triage:"))))
+    assert len(waiting) == 2
+    assert all(c.grid_id is None and c.state == "collected" and c.reporter_id is not None for c in waiting)
+    client, auth = _client_as(app, demo, "demo-street")
+    listed = client.get("/api/v1/cases?unlocated=true&state=collected", headers=auth).get_json()["cases"]
+    assert {c["id"] for c in listed} >= {c.id for c in waiting}
+    assert all(c["actions"] == ["reject", "place"] for c in (
+        client.get(f"/api/v1/cases/{case.id}", headers=auth).get_json() for case in waiting))
+
+
 def test_some_came_from_visits(demo):
     made = list(demo.scalars(select(Case).where(Case.idempotency_key.startswith(f"{history.KEY_PREFIX}visit:"))))
     assert made and all(c.visit_id is not None for c in made)
@@ -133,6 +146,8 @@ def test_loading_again_adds_nothing(app, demo):
 
 
 def _client_as(app, session, username: str):
+    # The module keeps one app context pushed, and Flask-Login keeps the last request's user in it.
+    g.pop("_login_user", None)
     token, _ = issue_token(session, session.scalar(select(User).where(User.username == username)), "test")
     return app.test_client(), {"Authorization": f"Bearer {token}"}
 
