@@ -101,9 +101,9 @@ OPERATIONS = [
      f"{queries.COUNT_CAP} (past it `total_exact` is false and `total` a lower bound)", CASE_FILTERS, None, "200",
      True),
     ("/api/v1/cases", "post", "Log a case (JSON, or multipart with up to 3 photos); possible_duplicates in the answer: "
-     f"the {intake_sql.DUPLICATE_SHOWN} newest of the {intake_sql.DUPLICATE_CANDIDATES} nearest open cases of its category "
-     f"within {intake_sql.DUPLICATE_RADIUS_M} m logged in the {intake_sql.DUPLICATE_DAYS} days before", [], CASE_INPUT, "201",
-     True),
+     f"the {intake_sql.DUPLICATE_SHOWN} newest of the {intake_sql.DUPLICATE_CANDIDATES} nearest open cases of its "
+     f"category within {intake_sql.DUPLICATE_RADIUS_M} m logged in the {intake_sql.DUPLICATE_DAYS} days before",
+     [], CASE_INPUT, "201", True),
     ("/api/v1/cases/{case_id}", "get", "One case with the caller's possible actions", CASE_ID, None, "200", True),
     ("/api/v1/cases/{case_id}/transitions", "post", "Apply a workflow action", CASE_ID, TRANSITION, "200", True),
     ("/api/v1/cases/{case_id}/events", "get", "The case's event log", CASE_ID, None, "200", True),
