@@ -209,7 +209,7 @@ def _values(data: CaseInput, user: User | None, snap_m: float) -> dict:
         resolve_by=workflow.resolve_by(now, hours),
         created_at=now, updated_at=now, closed_at=None, rating=None, reopen_count=0, merged_into_id=None,
         version=1, published=False, handler_id=None, hidden_at=None, redacted_at=None, visit_id=None,
-        unlocated_note=intake_sql.UNLOCATED_NOTE, category_code=category.code, category_level=category.default_level,
+        unlocated_note=workflow.UNLOCATED_NOTE, category_code=category.code, category_level=category.default_level,
         category_hours=hours)
 
 

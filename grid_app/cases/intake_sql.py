@@ -25,7 +25,6 @@ DUPLICATE_RADIUS_M = 50
 DUPLICATE_DAYS = 7
 DUPLICATE_SHOWN = 10  # newest first
 DUPLICATE_CANDIDATES = 50  # the nearest open cases looked at: bounds the work at a crowded spot
-UNLOCATED_NOTE = "unlocated: held for triage"
 PLACE_KINDS = ("community", "grid", "residential_area", "building")
 
 # Columns of a new case taken from where its point lies; the others come from the request.

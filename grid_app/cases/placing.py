@@ -1,7 +1,7 @@
 """Placing an unlocated case in a grid: the street's triage of a case whose point lies in no grid.
 
 A case logged more than the snap distance from every grid is held unlocated for the street
-(intake_sql.UNLOCATED_NOTE). The street officer (or an admin) either rejects it or places it in a grid
+(workflow.UNLOCATED_NOTE). The street officer (or an admin) either rejects it or places it in a grid
 of their area: the case then has that grid's community and street, and runs the workflow from there.
 """
 from __future__ import annotations

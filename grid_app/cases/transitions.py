@@ -15,7 +15,6 @@ from grid_app.platform.text import optional_text
 
 MAX_NOTE = 2000
 RATINGS = (1, 5)  # the lowest and highest rating an evaluation gives
-ESCALATION_NOTE = "deadline passed (automatic)"  # the note of the escalation job's events
 PHOTO_ACTIONS = ("report",)  # photos taken after the work show it done: they come with the report back
 
 
@@ -177,7 +176,7 @@ def escalate_overdue(session: Session, now: datetime | None = None, batch: int =
             case.updated_at = now
             session.add(CaseEvent(case_id=case.id, action="escalate", actor_id=None, at=now,
                                   from_state=case.state, to_state=case.state, from_level=from_level,
-                                  to_level=case.level, note=ESCALATION_NOTE))
+                                  to_level=case.level, note=workflow.ESCALATION_NOTE))
             escalated.append(case.id)
         last_id = rows[-1].id
         session.flush()

@@ -36,6 +36,9 @@ _SUPERVISE = {"grid": {"secretary"}, "community": {"secretary"}, "street": {"str
 _HANDLE = {"grid": {"worker"}, "community": {"secretary"}, "street": {"street"}}
 TRIAGE_ROLES = {"street"}  # who sorts out cases no grid holds (access/scope.py gives them the street's)
 TRIAGE_ACTIONS = ("reject", "place")  # all that can be done with a case no grid holds, until it is placed
+# Notes the system writes into the event log (labels.SYSTEM_NOTES shows them in the UI language).
+UNLOCATED_NOTE = "unlocated: held for triage"  # intake's, on a case logged in no grid
+ESCALATION_NOTE = "deadline passed (automatic)"  # the escalation job's
 
 
 @dataclass(frozen=True)

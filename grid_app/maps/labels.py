@@ -6,8 +6,6 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from grid_app.cases import workflow
-from grid_app.cases.intake_sql import UNLOCATED_NOTE
-from grid_app.cases.transitions import ESCALATION_NOTE
 
 # The labels of a map come from the caller as a gettext(msgid, **variables): flask_babel's in a
 # request, grid_app.platform.i18n.translator(lang) in a script.
@@ -21,9 +19,9 @@ ACTION_EN = {"register": "Register", "reject": "Reject", "dispatch": "Dispatch",
 ACTION_ZH = {**{name: a.label_zh for name, a in workflow.ACTIONS.items()}, "merge": "合并", "collect": "信息采集"}
 # The notes the system writes into the event log (stored as they are, in English): (Chinese, English).
 SYSTEM_NOTES = {
-    UNLOCATED_NOTE: ("不在任何网格内：待街道定位到网格或不予立案。",
-                     "In no grid: held for the street to place in a grid or reject."),
-    ESCALATION_NOTE: ("超过期限，已自动上报。", "Deadline passed: escalated automatically."),
+    workflow.UNLOCATED_NOTE: ("不在任何网格内：待街道定位到网格或不予立案。",
+                              "In no grid: held for the street to place in a grid or reject."),
+    workflow.ESCALATION_NOTE: ("超过期限，已自动上报。", "Deadline passed: escalated automatically."),
 }
 # Colours of states on maps, badges and charts (open states warm, finished ones cool).
 STATE_COLOURS = {"collected": "#f59e0b", "registered": "#f97316", "dispatched": "#ef4444",

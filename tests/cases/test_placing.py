@@ -207,8 +207,8 @@ def test_the_street_lists_the_cases_waiting_to_be_placed(client, login, session,
 
 
 def test_notes_the_system_writes_are_shown_in_the_ui_language(session, users):
-    from grid_app.cases.intake_sql import UNLOCATED_NOTE
-    from grid_app.cases.transitions import ESCALATION_NOTE, escalate_overdue
+    from grid_app.cases.transitions import escalate_overdue
+    from grid_app.cases.workflow import ESCALATION_NOTE, UNLOCATED_NOTE
     from grid_app.maps.labels import event_note
     case, _ = log_case(session, users["worker"], *NOWHERE)
     collect = _events(session, case.id)[0]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grid_app.cases import transitions, workflow
+from grid_app.cases import workflow
 from grid_app.models.cases import LEVELS, OPEN_STATES, STATES
 
 HOUR = 3600.0
@@ -179,7 +179,7 @@ def _events(ids, reached, T, to_state, level, reject, staff, auto_t, auto_from, 
     for at, lvl in zip(auto_t, auto_from):
         m = ~np.isnan(at)
         _append(cols, m, ids, np.full(n, "escalate", dtype=object), np.full(n, -1), at, state, state,
-                lvl, lvl + 1, transitions.ESCALATION_NOTE)
+                lvl, lvl + 1, workflow.ESCALATION_NOTE)
     out = {k: np.concatenate(v) for k, v in cols.items() if k != "note"}
     out["note"] = np.concatenate(cols["note"])
     order = np.lexsort((out["at"], out["case_id"]))  # per case in time order: slot order already is
